@@ -1,0 +1,5 @@
+import { version } from "../provider";
+
+test("package exports its version", () => {
+  expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+});
