@@ -1,0 +1,657 @@
+/**
+ * The `KeyManager` resource's data model: input validation (`check`), normalisation, outputs, and the mapping
+ * between ONTAP records and Pulumi state. Pure: no I/O.
+ *
+ * ## Inputs, outputs and certificate spellings
+ *
+ * The user may name certificates by UUID or by name; ONTAP stores UUIDs. Outputs therefore keep both:
+ * - `external.clientCertificate` / `external.serverCaCertificates`: the references as the user wrote them
+ *   (canonicalised: UUIDs lower-cased, CA list sorted and de-duplicated). `diff` compares ONLY these with the
+ *   new inputs, so it reflects user intent and needs no ONTAP lookup.
+ * - `external.clientCertificateUuid` / `external.serverCaCertificateUuids`: what ONTAP holds.
+ *   `serverCaCertificateUuids[i]` is the UUID `serverCaCertificates[i]` resolved to (parallel lists).
+ *
+ * On refresh, {@link readKeyManager} maps each UUID ONTAP reports back to the spelling that resolved to it
+ * before, so an unchanged key manager shows no diff. A UUID that no previous spelling resolved to (a
+ * certificate swapped out of band) is reported as the UUID itself, which differs from the user's spelling, so
+ * the next preview shows an update that puts the user's certificate back. When the glue also passes the current
+ * resolution of names, a name that now resolves to another certificate than ONTAP uses is reported as drift too.
+ *
+ * Every other input is carried in the outputs in its normalised form (servers as `host:port` with explicit
+ * timeout and username, sorted), because Pulumi's `diff` receives the previous outputs, not the inputs.
+ *
+ * `onboard.passphrase` is carried over from the previous state (ONTAP never returns it). The glue should list
+ * `onboard` in `additionalSecretOutputs`: it holds the passphrase and the key backup.
+ *
+ * @packageDocumentation
+ */
+
+import { z } from "zod";
+import {
+  type CheckResult,
+  type FailureAddressing,
+  addIssue,
+  formatPath,
+  issuesToFailures,
+  messages,
+  parseWithin,
+  requiredOr,
+  sanitizeInputs,
+  stringSchema,
+  trimmedNameSchema,
+  unknownOr,
+} from "./check";
+import {
+  type CertificateResolution,
+  canonicalCertificateRef,
+  isUuid,
+  resolveCertificateRef,
+  sortCertificateRefs,
+} from "./certificates";
+import type { DesiredKeyManagerState, ExternalState, KeyManagerState, ServerManagement } from "./plan";
+import {
+  DEFAULT_SERVER_TIMEOUT,
+  DEFAULT_SERVER_USERNAME,
+  MAX_KEY_SERVERS,
+  MAX_SERVER_TIMEOUT,
+  MIN_SERVER_TIMEOUT,
+  type KeyServerSettings,
+  canonicalServerAddress,
+  parseServerAddress,
+  sortServerEntries,
+} from "./servers";
+import { type MaybeUnknown, containsUnknown, isUnknown } from "./unknown";
+
+export type { ServerManagement } from "./plan";
+
+/** Where a key manager lives: the cluster (admin SVM) or one data SVM. */
+export type KeyManagerScope = "cluster" | "svm";
+
+/** Normalised external (KMIP) settings as the user gave them. */
+export interface ExternalInputs {
+  /** Client certificate UUID (lower-case) or name. */
+  clientCertificate: string;
+  /** Server CA certificate UUIDs (lower-case) or names; sorted, unique, at least one. */
+  serverCaCertificates: string[];
+  /** 1 to 4 key servers, unique, sorted by address, every setting explicit. */
+  servers: KeyServerSettings[];
+}
+
+/** Onboard key management settings. */
+export interface OnboardInputs {
+  /** 32-256 printable ASCII characters. Secret. */
+  passphrase: string;
+}
+
+/** The normalised, fully known inputs of a `KeyManager` (what create and update work with). */
+export interface KeyManagerInputs {
+  /** SVM name; absent for cluster scope. */
+  svm?: string;
+  /** External key management; exactly one of `external` and `onboard` is present. */
+  external?: ExternalInputs;
+  /** Onboard key management (cluster scope only). */
+  onboard?: OnboardInputs;
+  /** Take over an existing key manager in the scope instead of failing. Default false. */
+  adopt: boolean;
+  /** Connection profile name; absent means the stack's `ontap:*` settings. */
+  profile?: string;
+  /** Which key servers this resource owns. Default `authoritative`. */
+  serverManagement: ServerManagement;
+}
+
+/**
+ * What `check` returns: {@link KeyManagerInputs}, except that during preview any part may still be Pulumi's
+ * unknown sentinel. Use {@link isKnownKeyManagerInputs} before create or update.
+ */
+export type CheckedKeyManagerInputs = { [K in keyof KeyManagerInputs]: MaybeUnknown<KeyManagerInputs[K]> };
+
+/** Normalised external settings in outputs: the user's spellings plus what ONTAP holds. */
+export interface ExternalOutputs extends ExternalInputs {
+  /** UUID of the client certificate ONTAP uses. */
+  clientCertificateUuid: string;
+  /** UUIDs ONTAP uses; `serverCaCertificateUuids[i]` is what `serverCaCertificates[i]` resolved to. */
+  serverCaCertificateUuids: string[];
+}
+
+/** Onboard key management in outputs. */
+export interface OnboardOutputs {
+  /** Whether ONTAP reports onboard key management as enabled. */
+  enabled: boolean;
+  /** The passphrase last applied; absent when not known (imported). Secret. */
+  passphrase?: string;
+  /** The key hierarchy backup text, when the ONTAP release returns it. Secret. */
+  keyBackup?: string;
+}
+
+/** The outputs (state) of a `KeyManager`. The resource id is `uuid`. */
+export interface KeyManagerOutputs {
+  /** ONTAP's UUID of the key manager; also the resource id. */
+  uuid: string;
+  /** `cluster`, or `svm` when `svm` is set. */
+  scope: KeyManagerScope;
+  /** SVM name (as ONTAP reports it after a refresh); absent for cluster scope. */
+  svm?: string;
+  /** SVM UUID; absent for cluster scope. */
+  svmUuid?: string;
+  /** External key management; absent in onboard mode. */
+  external?: ExternalOutputs;
+  /** Onboard key management; absent in external mode. */
+  onboard?: OnboardOutputs;
+  /** As in the inputs. */
+  adopt: boolean;
+  /** As in the inputs. */
+  profile?: string;
+  /** As in the inputs. */
+  serverManagement: ServerManagement;
+}
+
+/** Inputs as reconstructed by a refresh: as {@link KeyManagerInputs}, but the passphrase may be unknown. */
+export type RefreshedKeyManagerInputs = Omit<KeyManagerInputs, "onboard"> & {
+  onboard?: Partial<OnboardInputs>;
+};
+
+/**
+ * A key manager record as the HTTP layer hands it over (ONTAP's field names; only what this model uses).
+ * Missing optional fields take ONTAP's defaults.
+ */
+export interface OntapKeyManagerRecord {
+  /** Key manager UUID. */
+  uuid: string;
+  /** `cluster` or `svm`. */
+  scope: KeyManagerScope;
+  /** The SVM, for SVM scope. */
+  svm?: { uuid: string; name: string };
+  /** External key management settings. */
+  external?: {
+    /** Client certificate. */
+    client_certificate?: { uuid: string };
+    /** Server CA certificates. */
+    server_ca_certificates?: { uuid: string }[];
+    /** Key servers. */
+    servers?: { server: string; timeout?: number; username?: string }[];
+  };
+  /** Onboard key management settings. */
+  onboard?: { enabled: boolean; key_backup?: string };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// check
+
+const PASSPHRASE_LENGTH = "must be 32 to 256 characters long";
+const TIMEOUT = `must be an integer from ${MIN_SERVER_TIMEOUT} to ${MAX_SERVER_TIMEOUT} (seconds)`;
+const SERVER_ENTRY = "must be a server address (host[:port]) or an object {server, timeout?, username?}";
+
+const passphraseSchema = stringSchema()
+  .min(32, { error: PASSPHRASE_LENGTH })
+  .max(256, { error: PASSPHRASE_LENGTH })
+  .regex(/^[\x20-\x7e]*$/, { error: "must contain only printable ASCII characters (space to ~)" });
+
+/** A key server address, canonicalised (see `parseServerAddress`). */
+export const serverAddressSchema = stringSchema().transform((text, ctx) => {
+  const parsed = parseServerAddress(text);
+  if (parsed.ok) return parsed.value.address;
+  addIssue(ctx, parsed.reason);
+  return z.NEVER;
+});
+
+/** A key server timeout in seconds. */
+export const serverTimeoutSchema = z
+  .number({ error: TIMEOUT })
+  .int({ error: TIMEOUT })
+  .min(MIN_SERVER_TIMEOUT, { error: TIMEOUT })
+  .max(MAX_SERVER_TIMEOUT, { error: TIMEOUT });
+
+/** A key server username (`""` for none). */
+export const serverUsernameSchema = stringSchema();
+
+const serverObjectSchema = z
+  .strictObject(
+    {
+      server: unknownOr(serverAddressSchema),
+      timeout: unknownOr(serverTimeoutSchema).optional(),
+      username: unknownOr(serverUsernameSchema).optional(),
+    },
+    { error: SERVER_ENTRY },
+  )
+  .transform((s): MaybeUnknown<KeyServerSettings> => ({
+    server: s.server,
+    timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
+    username: s.username ?? DEFAULT_SERVER_USERNAME,
+  }));
+
+const serverEntrySchema = z.unknown().transform((value, ctx): MaybeUnknown<KeyServerSettings> => {
+  if (typeof value === "string") {
+    const server = parseWithin(serverAddressSchema, value, ctx);
+    return { server, timeout: DEFAULT_SERVER_TIMEOUT, username: DEFAULT_SERVER_USERNAME };
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    return parseWithin(serverObjectSchema, value, ctx);
+  }
+  addIssue(ctx, SERVER_ENTRY);
+  return z.NEVER;
+});
+
+function knownServerAddress(entry: MaybeUnknown<KeyServerSettings>): string | undefined {
+  return isUnknown(entry) || isUnknown(entry.server) ? undefined : entry.server;
+}
+
+const serversSchema = z
+  .array(unknownOr(serverEntrySchema), requiredOr(messages.list))
+  .min(1, { error: `must list 1 to ${MAX_KEY_SERVERS} key servers` })
+  .max(MAX_KEY_SERVERS, { error: `must list 1 to ${MAX_KEY_SERVERS} key servers (ONTAP's limit)` })
+  .superRefine((servers, ctx) => {
+    const firstIndex = new Map<string, number>();
+    servers.forEach((entry, i) => {
+      const address = knownServerAddress(entry);
+      if (address === undefined) return;
+      const first = firstIndex.get(address);
+      if (first === undefined) firstIndex.set(address, i);
+      else addIssue(ctx, `is the same key server as entry [${first}] (${address})`, [i]);
+    });
+  })
+  .transform((servers) => sortServerEntries(servers));
+
+/** A certificate reference (UUID or name), canonicalised. */
+export const certificateRefSchema = trimmedNameSchema().transform(canonicalCertificateRef);
+
+const serverCaCertificatesSchema = z
+  .array(unknownOr(certificateRefSchema), requiredOr(messages.list))
+  .min(1, { error: "must list at least one server CA certificate" })
+  .superRefine((refs, ctx) => {
+    const firstIndex = new Map<string, number>();
+    refs.forEach((ref, i) => {
+      if (isUnknown(ref)) return;
+      const first = firstIndex.get(ref);
+      if (first === undefined) firstIndex.set(ref, i);
+      else addIssue(ctx, `is the same certificate as entry [${first}] ("${ref}")`, [i]);
+    });
+  })
+  .transform((refs) => sortCertificateRefs(refs));
+
+const externalSchema = z.strictObject(
+  {
+    clientCertificate: unknownOr(certificateRefSchema),
+    serverCaCertificates: unknownOr(serverCaCertificatesSchema),
+    servers: unknownOr(serversSchema),
+  },
+  { error: "must be an object {clientCertificate, serverCaCertificates, servers}" },
+);
+
+const onboardSchema = z.strictObject(
+  { passphrase: unknownOr(passphraseSchema) },
+  { error: "must be an object {passphrase}" },
+);
+
+const serverManagementSchema = z.enum(["authoritative", "listed"], {
+  error: 'must be "authoritative" or "listed"',
+});
+
+const keyManagerInputsSchema = z
+  .strictObject({
+    svm: unknownOr(trimmedNameSchema()).optional(),
+    external: unknownOr(externalSchema).optional(),
+    onboard: unknownOr(onboardSchema).optional(),
+    adopt: unknownOr(z.boolean({ error: messages.boolean })).optional(),
+    profile: unknownOr(trimmedNameSchema()).optional(),
+    serverManagement: unknownOr(serverManagementSchema).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.external === undefined && v.onboard === undefined) {
+      addIssue(ctx, "set exactly one of external (KMIP key servers) or onboard (passphrase)");
+    } else if (v.external !== undefined && v.onboard !== undefined) {
+      // An unknown object may still turn out to be undefined: only complain when both are known.
+      if (!isUnknown(v.external) && !isUnknown(v.onboard)) {
+        addIssue(ctx, "external and onboard are mutually exclusive: set exactly one of them");
+      }
+    }
+    if (v.onboard !== undefined && !isUnknown(v.onboard) && v.svm !== undefined && !isUnknown(v.svm)) {
+      addIssue(
+        ctx,
+        "onboard key management is only available at cluster scope: remove svm, or use external key management",
+        ["svm"],
+      );
+    }
+  })
+  .transform((v): CheckedKeyManagerInputs => ({
+    ...(v.svm !== undefined ? { svm: v.svm } : {}),
+    ...(v.external !== undefined ? { external: v.external } : {}),
+    ...(v.onboard !== undefined ? { onboard: v.onboard } : {}),
+    adopt: v.adopt ?? false,
+    ...(v.profile !== undefined ? { profile: v.profile } : {}),
+    serverManagement: v.serverManagement ?? "authoritative",
+  }));
+
+/** The top-level inputs a `KeyManager` accepts. */
+export const KEY_MANAGER_INPUT_NAMES: ReadonlySet<string> = new Set([
+  "svm",
+  "external",
+  "onboard",
+  "adopt",
+  "profile",
+  "serverManagement",
+]);
+
+const KEY_MANAGER_ADDRESSING: FailureAddressing = {
+  secretTopLevel: new Set(["onboard"]),
+  knownTopLevel: KEY_MANAGER_INPUT_NAMES,
+};
+
+/**
+ * Validates and normalises `KeyManager` inputs (Pulumi `check`). Unknown preview values are accepted where they
+ * stand and validated once known. Pulumi-internal keys (`__provider`, any `__*`) are ignored and dropped.
+ * Failures name the field (`external.servers[2].timeout`) and never contain a passphrase.
+ *
+ * @param _olds - the previous inputs; unused (every rule depends on the new inputs only).
+ * @param news - the inputs as Pulumi sends them.
+ */
+export function checkKeyManager(_olds: unknown, news: unknown): CheckResult<CheckedKeyManagerInputs> {
+  const raw = sanitizeInputs(news);
+  const parsed = keyManagerInputsSchema.safeParse(raw);
+  if (parsed.success) return { valid: true, inputs: parsed.data, failures: [] };
+  return {
+    valid: false,
+    inputs: raw,
+    failures: issuesToFailures(parsed.error.issues, KEY_MANAGER_ADDRESSING),
+  };
+}
+
+/** True when checked inputs hold no unknown value anywhere (always the case outside preview). */
+export function isKnownKeyManagerInputs(inputs: CheckedKeyManagerInputs): inputs is KeyManagerInputs {
+  return !containsUnknown(inputs);
+}
+
+/** The scope of a key manager from its SVM name. */
+export function keyManagerScope(inputs: { svm?: string }): KeyManagerScope {
+  return inputs.svm === undefined ? "cluster" : "svm";
+}
+
+/**
+ * The certificate names (not UUIDs) the glue must resolve, in the key manager's scope, before create or update:
+ * sorted and unique. UUID references need no lookup (the glue may still check they exist).
+ */
+export function certificateRefsToResolve(inputs: KeyManagerInputs): string[] {
+  if (!inputs.external) return [];
+  const refs = [inputs.external.clientCertificate, ...inputs.external.serverCaCertificates];
+  return sortCertificateRefs(refs.filter((ref) => !isUuid(ref)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// outputs and state
+
+/** Facts only ONTAP (or the glue's lookups) can supply when building outputs after a create or update. */
+export interface KeyManagerFacts {
+  /** Key manager UUID. */
+  uuid: string;
+  /** SVM UUID, for SVM scope. */
+  svmUuid?: string;
+  /** Name to UUID resolution of the certificate references (UUID references may be left out). */
+  certificates?: CertificateResolution;
+  /** Onboard `enabled` as ONTAP reports it; default true. */
+  onboardEnabled?: boolean;
+  /** Key hierarchy backup, when the release returns it. */
+  keyBackup?: string;
+}
+
+/**
+ * Outputs after a successful create or update: the inputs, normalised, plus what ONTAP assigned.
+ *
+ * @throws Error when a certificate name is missing from `facts.certificates`.
+ */
+export function buildKeyManagerOutputs(inputs: KeyManagerInputs, facts: KeyManagerFacts): KeyManagerOutputs {
+  const resolution = facts.certificates ?? new Map<string, string>();
+  const external = inputs.external;
+  const cas = external ? sortCertificateRefs(external.serverCaCertificates) : [];
+  return {
+    uuid: facts.uuid,
+    scope: keyManagerScope(inputs),
+    ...(inputs.svm !== undefined ? { svm: inputs.svm } : {}),
+    ...(facts.svmUuid !== undefined ? { svmUuid: facts.svmUuid } : {}),
+    ...(external
+      ? {
+          external: {
+            clientCertificate: external.clientCertificate,
+            clientCertificateUuid: resolveCertificateRef(external.clientCertificate, resolution),
+            serverCaCertificates: cas,
+            serverCaCertificateUuids: cas.map((ref) => resolveCertificateRef(ref, resolution)),
+            servers: sortServerEntries(external.servers),
+          },
+        }
+      : {}),
+    ...(inputs.onboard
+      ? {
+          onboard: {
+            enabled: facts.onboardEnabled ?? true,
+            passphrase: inputs.onboard.passphrase,
+            ...(facts.keyBackup !== undefined ? { keyBackup: facts.keyBackup } : {}),
+          },
+        }
+      : {}),
+    adopt: inputs.adopt,
+    ...(inputs.profile !== undefined ? { profile: inputs.profile } : {}),
+    serverManagement: inputs.serverManagement,
+  };
+}
+
+/** The inputs that outputs stand for (what a refresh reports as the resource's inputs). */
+export function keyManagerInputsFromOutputs(outputs: KeyManagerOutputs): RefreshedKeyManagerInputs {
+  const { external, onboard } = outputs;
+  return {
+    ...(outputs.svm !== undefined ? { svm: outputs.svm } : {}),
+    ...(external
+      ? {
+          external: {
+            clientCertificate: external.clientCertificate,
+            serverCaCertificates: [...external.serverCaCertificates],
+            servers: external.servers.map((s) => ({ ...s })),
+          },
+        }
+      : {}),
+    ...(onboard
+      ? { onboard: onboard.passphrase !== undefined ? { passphrase: onboard.passphrase } : {} }
+      : {}),
+    adopt: outputs.adopt,
+    ...(outputs.profile !== undefined ? { profile: outputs.profile } : {}),
+    serverManagement: outputs.serverManagement,
+  };
+}
+
+function recordServers(record: OntapKeyManagerRecord): KeyServerSettings[] {
+  return (record.external?.servers ?? []).map((s) => ({
+    server: canonicalServerAddress(s.server),
+    timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
+    username: s.username ?? DEFAULT_SERVER_USERNAME,
+  }));
+}
+
+function recordMode(record: OntapKeyManagerRecord): "external" | "onboard" | undefined {
+  // Some releases describe an external key manager with `onboard: {enabled: false}` too.
+  if (record.onboard?.enabled === true) return "onboard";
+  if (record.external) return "external";
+  return record.onboard ? "onboard" : undefined;
+}
+
+function recordExternalState(record: OntapKeyManagerRecord): ExternalState {
+  return {
+    clientCertificateUuid: record.external?.client_certificate?.uuid.toLowerCase() ?? "",
+    serverCaCertificateUuids: sortCertificateRefs(
+      (record.external?.server_ca_certificates ?? []).map((c) => c.uuid.toLowerCase()),
+    ),
+    servers: sortServerEntries(recordServers(record)),
+  };
+}
+
+/**
+ * The current state for {@link planKeyManagerUpdate}: everything ONTAP reports (all servers, whatever
+ * `serverManagement` says, since they all count towards the limit), plus the passphrase from the previous state.
+ */
+export function keyManagerStateFromRecord(
+  record: OntapKeyManagerRecord,
+  previousPassphrase?: string,
+): KeyManagerState {
+  const mode = recordMode(record);
+  if (mode === "external") return { external: recordExternalState(record) };
+  if (mode === "onboard")
+    return { onboard: previousPassphrase !== undefined ? { passphrase: previousPassphrase } : {} };
+  return {};
+}
+
+/**
+ * The desired state for planning, from fully known inputs and the resolution of certificate names.
+ *
+ * @throws Error when a certificate name is missing from `certificates`.
+ */
+export function desiredKeyManagerState(
+  inputs: KeyManagerInputs,
+  certificates: CertificateResolution = new Map(),
+): DesiredKeyManagerState {
+  const svm = inputs.svm !== undefined ? { svm: inputs.svm } : {};
+  if (inputs.onboard) return { ...svm, onboard: { passphrase: inputs.onboard.passphrase } };
+  if (!inputs.external) return svm;
+  return {
+    ...svm,
+    external: {
+      clientCertificateUuid: resolveCertificateRef(inputs.external.clientCertificate, certificates),
+      serverCaCertificateUuids: sortCertificateRefs(
+        inputs.external.serverCaCertificates.map((ref) => resolveCertificateRef(ref, certificates)),
+      ),
+      servers: sortServerEntries(inputs.external.servers),
+    },
+  };
+}
+
+/** Options for {@link readKeyManager}. */
+export interface ReadKeyManagerOptions {
+  /**
+   * The current resolution of the certificate names in the previous outputs, if the glue looked them up. A name
+   * that now resolves to another UUID than the one ONTAP uses is then reported as drift (by its UUID).
+   */
+  currentCertificates?: CertificateResolution;
+}
+
+/**
+ * The spellings to report for a UUID ONTAP uses: every previous spelling that resolved to it (and, when known,
+ * still does), else the UUID itself.
+ */
+function spellingsOf(
+  uuid: string,
+  previous: readonly (readonly [string, string])[],
+  current: CertificateResolution | undefined,
+): string[] {
+  const refs = previous
+    .filter(([ref, was]) => was === uuid && (current?.get(ref)?.toLowerCase() ?? uuid) === uuid)
+    .map(([ref]) => ref);
+  return refs.length > 0 ? refs : [uuid];
+}
+
+function readExternal(
+  record: OntapKeyManagerRecord,
+  previous: KeyManagerOutputs | undefined,
+  options: ReadKeyManagerOptions,
+): ExternalOutputs {
+  const state = recordExternalState(record);
+  const before = previous?.external;
+  const clientCertificate = spellingsOf(
+    state.clientCertificateUuid,
+    before ? [[before.clientCertificate, before.clientCertificateUuid]] : [],
+    options.currentCertificates,
+  )[0]!;
+  const previousCas = before
+    ? before.serverCaCertificates.map((ref, i) => [ref, before.serverCaCertificateUuids[i]!] as const)
+    : [];
+  const casByRef = new Map<string, string>();
+  for (const uuid of state.serverCaCertificateUuids) {
+    for (const ref of spellingsOf(uuid, previousCas, options.currentCertificates)) casByRef.set(ref, uuid);
+  }
+  const serverCaCertificates = sortCertificateRefs([...casByRef.keys()]);
+
+  let servers = [...state.servers];
+  if ((previous?.serverManagement ?? "authoritative") === "listed") {
+    // Servers this resource never listed belong to someone else (e.g. KeyServer resources): not drift.
+    const owned = new Set((before?.servers ?? []).map((s) => s.server));
+    servers = servers.filter((s) => owned.has(s.server));
+  }
+  return {
+    clientCertificate,
+    clientCertificateUuid: state.clientCertificateUuid,
+    serverCaCertificates,
+    serverCaCertificateUuids: serverCaCertificates.map((ref) => casByRef.get(ref)!),
+    servers,
+  };
+}
+
+/**
+ * Refresh: the outputs and inputs that describe an ONTAP key manager record, given the previous outputs
+ * (`undefined` when importing). Certificate spellings follow the rules in the module documentation; the
+ * passphrase, `adopt`, `profile` and `serverManagement` come from the previous outputs; with `listed`, servers
+ * the resource does not own are left out. The SVM name is ONTAP's (an SVM renamed out of band shows as drift).
+ */
+export function readKeyManager(
+  record: OntapKeyManagerRecord,
+  previous: KeyManagerOutputs | undefined,
+  options: ReadKeyManagerOptions = {},
+): { outputs: KeyManagerOutputs; inputs: RefreshedKeyManagerInputs } {
+  const mode = recordMode(record);
+  const passphrase = previous?.onboard?.passphrase;
+  const outputs: KeyManagerOutputs = {
+    uuid: record.uuid,
+    scope: record.scope,
+    ...(record.svm ? { svm: record.svm.name, svmUuid: record.svm.uuid } : {}),
+    ...(mode === "external" ? { external: readExternal(record, previous, options) } : {}),
+    ...(mode === "onboard"
+      ? {
+          onboard: {
+            enabled: record.onboard?.enabled ?? false,
+            ...(passphrase !== undefined ? { passphrase } : {}),
+            ...(record.onboard?.key_backup !== undefined ? { keyBackup: record.onboard.key_backup } : {}),
+          },
+        }
+      : {}),
+    adopt: previous?.adopt ?? false,
+    ...(previous?.profile !== undefined ? { profile: previous.profile } : {}),
+    serverManagement: previous?.serverManagement ?? "authoritative",
+  };
+  return { outputs, inputs: keyManagerInputsFromOutputs(outputs) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// state parsing
+
+const keyServerSettingsSchema = z.object({ server: z.string(), timeout: z.number(), username: z.string() });
+
+const keyManagerOutputsSchema = z.object({
+  uuid: z.string().min(1),
+  scope: z.enum(["cluster", "svm"]),
+  svm: z.string().optional(),
+  svmUuid: z.string().optional(),
+  external: z
+    .object({
+      clientCertificate: z.string(),
+      clientCertificateUuid: z.string(),
+      serverCaCertificates: z.array(z.string()),
+      serverCaCertificateUuids: z.array(z.string()),
+      servers: z.array(keyServerSettingsSchema),
+    })
+    .refine((e) => e.serverCaCertificates.length === e.serverCaCertificateUuids.length, {
+      error: "serverCaCertificates and serverCaCertificateUuids must have the same length",
+    })
+    .optional(),
+  onboard: z
+    .object({ enabled: z.boolean(), passphrase: z.string().optional(), keyBackup: z.string().optional() })
+    .optional(),
+  adopt: z.boolean().default(false),
+  profile: z.string().optional(),
+  serverManagement: serverManagementSchema.default("authoritative"),
+}) satisfies z.ZodType<KeyManagerOutputs, unknown>;
+
+/**
+ * Parses stored `KeyManager` outputs (the `olds` of diff, update, delete and read). Internal `__*` keys and
+ * unknown keys are ignored; `adopt` and `serverManagement` default when a previous version did not store them.
+ *
+ * @throws Error naming the invalid fields (never their values).
+ */
+export function parseKeyManagerOutputs(state: unknown): KeyManagerOutputs {
+  const parsed = keyManagerOutputsSchema.safeParse(sanitizeInputs(state));
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
+  throw new Error(`stored KeyManager state is not valid: ${fields}`);
+}

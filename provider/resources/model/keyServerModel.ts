@@ -1,0 +1,202 @@
+/**
+ * The `KeyServer` resource's data model: input validation (`check`), normalisation, outputs, ids, and the
+ * mapping from ONTAP records to Pulumi state. Pure: no I/O.
+ *
+ * A `KeyServer` manages one server of a key manager that does not list it itself. It must be paired with a
+ * `KeyManager` whose `serverManagement` is `listed`: an `authoritative` key manager removes every server it does
+ * not list, including this one.
+ *
+ * Outputs are the normalised inputs (server as canonical `host:port`, timeout and username explicit). ONTAP
+ * never returns the password: it is carried over from the previous state. The glue should list `password` in
+ * `additionalSecretOutputs`.
+ *
+ * @packageDocumentation
+ */
+
+import { z } from "zod";
+import {
+  type CheckResult,
+  type FailureAddressing,
+  formatPath,
+  issuesToFailures,
+  messages,
+  sanitizeInputs,
+  stringSchema,
+  trimmedNameSchema,
+  unknownOr,
+} from "./check";
+import { isUuid } from "./certificates";
+import { serverAddressSchema, serverTimeoutSchema, serverUsernameSchema } from "./keyManagerModel";
+import {
+  DEFAULT_SERVER_TIMEOUT,
+  DEFAULT_SERVER_USERNAME,
+  canonicalServerAddress,
+  parseServerAddress,
+  type KeyServerSettings,
+  type ParseResult,
+} from "./servers";
+import { type MaybeUnknown, containsUnknown } from "./unknown";
+
+/** The normalised, fully known inputs of a `KeyServer`. */
+export interface KeyServerInputs extends KeyServerSettings {
+  /** UUID (lower-case) of the key manager the server belongs to. */
+  keyManager: string;
+  /** Password for the KMIP username; absent to leave it unset. Secret. */
+  password?: string;
+  /** Take over the server if the key manager already has it instead of failing. Default false. */
+  adopt: boolean;
+  /** Connection profile name; absent means the stack's `ontap:*` settings. */
+  profile?: string;
+}
+
+/** What `check` returns: {@link KeyServerInputs} where, during preview, any field may still be unknown. */
+export type CheckedKeyServerInputs = { [K in keyof KeyServerInputs]: MaybeUnknown<KeyServerInputs[K]> };
+
+/** The outputs (state) of a `KeyServer`: its normalised inputs. The id is {@link keyServerId}. */
+export type KeyServerOutputs = KeyServerInputs;
+
+/** A key server record as the HTTP layer hands it over (ONTAP's field names). */
+export interface OntapKeyServerRecord {
+  /** `host:port`, in whatever spelling ONTAP uses. */
+  server: string;
+  /** Seconds; ONTAP's default when absent. */
+  timeout?: number;
+  /** Username; `""` when absent. */
+  username?: string;
+}
+
+const keyManagerUuidSchema = stringSchema()
+  .refine(isUuid, { error: "must be the key manager's UUID (e.g. the KeyManager's id)" })
+  .transform((uuid) => uuid.toLowerCase());
+
+const keyServerInputsSchema = z
+  .strictObject({
+    keyManager: unknownOr(keyManagerUuidSchema),
+    server: unknownOr(serverAddressSchema),
+    timeout: unknownOr(serverTimeoutSchema).optional(),
+    username: unknownOr(serverUsernameSchema).optional(),
+    password: unknownOr(
+      stringSchema().min(1, { error: "must not be empty; omit password to leave it unset" }),
+    ).optional(),
+    adopt: unknownOr(z.boolean({ error: messages.boolean })).optional(),
+    profile: unknownOr(trimmedNameSchema()).optional(),
+  })
+  .transform((v): CheckedKeyServerInputs => ({
+    keyManager: v.keyManager,
+    server: v.server,
+    timeout: v.timeout ?? DEFAULT_SERVER_TIMEOUT,
+    username: v.username ?? DEFAULT_SERVER_USERNAME,
+    ...(v.password !== undefined ? { password: v.password } : {}),
+    adopt: v.adopt ?? false,
+    ...(v.profile !== undefined ? { profile: v.profile } : {}),
+  }));
+
+/** The top-level inputs a `KeyServer` accepts. */
+export const KEY_SERVER_INPUT_NAMES: ReadonlySet<string> = new Set([
+  "keyManager",
+  "server",
+  "timeout",
+  "username",
+  "password",
+  "adopt",
+  "profile",
+]);
+
+const KEY_SERVER_ADDRESSING: FailureAddressing = {
+  secretTopLevel: new Set(["password"]),
+  knownTopLevel: KEY_SERVER_INPUT_NAMES,
+};
+
+/**
+ * Validates and normalises `KeyServer` inputs (Pulumi `check`): `server` canonical `host:port`, `timeout`
+ * (1-60, default 25) and `username` (default "") explicit. Unknown preview values pass; `__*` keys are dropped.
+ * Failures never contain the password.
+ *
+ * @param _olds - the previous inputs; unused.
+ * @param news - the inputs as Pulumi sends them.
+ */
+export function checkKeyServer(_olds: unknown, news: unknown): CheckResult<CheckedKeyServerInputs> {
+  const raw = sanitizeInputs(news);
+  const parsed = keyServerInputsSchema.safeParse(raw);
+  if (parsed.success) return { valid: true, inputs: parsed.data, failures: [] };
+  return {
+    valid: false,
+    inputs: raw,
+    failures: issuesToFailures(parsed.error.issues, KEY_SERVER_ADDRESSING),
+  };
+}
+
+/** True when checked inputs hold no unknown value (always the case outside preview). */
+export function isKnownKeyServerInputs(inputs: CheckedKeyServerInputs): inputs is KeyServerInputs {
+  return !containsUnknown(inputs);
+}
+
+/** The resource id of a key server: `<key manager uuid>/<host:port>`. */
+export function keyServerId(keyManagerUuid: string, server: string): string {
+  return `${keyManagerUuid.toLowerCase()}/${canonicalServerAddress(server)}`;
+}
+
+/** Splits a {@link keyServerId} (e.g. given to `pulumi import`) into key manager UUID and canonical server. */
+export function parseKeyServerId(id: string): ParseResult<{ keyManager: string; server: string }> {
+  const slash = id.indexOf("/");
+  const keyManager = slash < 0 ? "" : id.slice(0, slash);
+  if (!isUuid(keyManager)) {
+    return { ok: false, reason: "a KeyServer id is <key manager uuid>/<host:port>" };
+  }
+  const server = parseServerAddress(id.slice(slash + 1));
+  if (!server.ok) return { ok: false, reason: `the server part of the id ${server.reason}` };
+  return { ok: true, value: { keyManager: keyManager.toLowerCase(), server: server.value.address } };
+}
+
+/** Outputs after a successful create or update: the normalised inputs. */
+export function buildKeyServerOutputs(inputs: KeyServerInputs): KeyServerOutputs {
+  return { ...inputs };
+}
+
+/** The inputs that outputs stand for (what a refresh reports as the resource's inputs). */
+export function keyServerInputsFromOutputs(outputs: KeyServerOutputs): KeyServerInputs {
+  return { ...outputs };
+}
+
+/**
+ * Refresh: outputs and inputs describing ONTAP's record of the server on key manager `keyManagerUuid`.
+ * Password, `adopt` and `profile` come from the previous outputs (`undefined` when importing).
+ */
+export function readKeyServer(
+  keyManagerUuid: string,
+  record: OntapKeyServerRecord,
+  previous: KeyServerOutputs | undefined,
+): { outputs: KeyServerOutputs; inputs: KeyServerInputs } {
+  const outputs: KeyServerOutputs = {
+    keyManager: keyManagerUuid.toLowerCase(),
+    server: canonicalServerAddress(record.server),
+    timeout: record.timeout ?? DEFAULT_SERVER_TIMEOUT,
+    username: record.username ?? DEFAULT_SERVER_USERNAME,
+    ...(previous?.password !== undefined ? { password: previous.password } : {}),
+    adopt: previous?.adopt ?? false,
+    ...(previous?.profile !== undefined ? { profile: previous.profile } : {}),
+  };
+  return { outputs, inputs: keyServerInputsFromOutputs(outputs) };
+}
+
+const keyServerOutputsSchema = z.object({
+  keyManager: z.string().min(1),
+  server: z.string().min(1),
+  timeout: z.number(),
+  username: z.string(),
+  password: z.string().optional(),
+  adopt: z.boolean().default(false),
+  profile: z.string().optional(),
+}) satisfies z.ZodType<KeyServerOutputs, unknown>;
+
+/**
+ * Parses stored `KeyServer` outputs. Internal `__*` and unknown keys are ignored.
+ *
+ * @throws Error naming the invalid fields (never their values).
+ */
+export function parseKeyServerOutputs(state: unknown): KeyServerOutputs {
+  const parsed = keyServerOutputsSchema.safeParse(sanitizeInputs(state));
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
+  throw new Error(`stored KeyServer state is not valid: ${fields}`);
+}

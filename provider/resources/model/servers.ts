@@ -1,0 +1,236 @@
+/**
+ * Key server addresses and per-server settings: parsing, canonical spelling, defaults and ordering.
+ *
+ * One canonical spelling per server is what makes diffs exact: the user may write `10.0.0.1`, ONTAP may answer
+ * `10.0.0.1:5696`, and both must compare equal. The canonical form is `host:port` with
+ * - the port always present (5696 when omitted),
+ * - DNS names lower-cased (DNS is case-insensitive),
+ * - IPv4 in dotted-quad form (octets with leading zeros are rejected: `010` is octal to some resolvers),
+ * - IPv6 in brackets and in RFC 5952 form (`[fd00::1]:5696`).
+ *
+ * A bare IPv6 address (`fd00::1`) is REJECTED rather than bracketed for the user: `fd00::1:5696` is both a
+ * valid IPv6 address and "fd00::1 port 5696", so guessing could silently point at the wrong server. The
+ * message shows the bracketed spelling to use.
+ *
+ * @packageDocumentation
+ */
+
+import { isUnknown } from "./unknown";
+
+/** The KMIP port ONTAP uses when a server address has none. */
+export const DEFAULT_KMIP_PORT = 5696;
+/** ONTAP's default key server timeout, in seconds. */
+export const DEFAULT_SERVER_TIMEOUT = 25;
+/** Smallest key server timeout ONTAP accepts, in seconds. */
+export const MIN_SERVER_TIMEOUT = 1;
+/** Largest key server timeout ONTAP accepts, in seconds. */
+export const MAX_SERVER_TIMEOUT = 60;
+/** ONTAP's default key server username (none). */
+export const DEFAULT_SERVER_USERNAME = "";
+/** ONTAP allows at most this many key servers per key manager. */
+export const MAX_KEY_SERVERS = 4;
+
+/** The outcome of parsing user or ONTAP text: a value, or a reason that never repeats secret input. */
+export type ParseResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+/** A parsed key server address. */
+export interface ServerAddress {
+  /** Host in canonical form: lower-case DNS name, dotted-quad IPv4, or RFC 5952 IPv6 WITHOUT brackets. */
+  readonly host: string;
+  /** What kind of host this is. */
+  readonly kind: "dns" | "ipv4" | "ipv6";
+  /** TCP port, 1-65535. */
+  readonly port: number;
+  /** Canonical `host:port` (IPv6 bracketed), the identity of the server everywhere in this package. */
+  readonly address: string;
+}
+
+/** A key server with every setting explicit: the normalised form used in inputs, outputs and plans. */
+export interface KeyServerSettings {
+  /** Canonical `host:port` (see {@link parseServerAddress}). */
+  readonly server: string;
+  /** Seconds ONTAP waits for the server, 1-60. */
+  readonly timeout: number;
+  /** KMIP username; `""` for none. */
+  readonly username: string;
+}
+
+const IPV4_OCTET = /^(0|[1-9]\d{0,2})$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HEX_GROUP = /^[0-9a-f]{1,4}$/;
+const PORT = /^\d{1,5}$/;
+const HOST_PORT_HINT = "expected host[:port] with a DNS name, an IPv4 address or a bracketed IPv6 address";
+
+function parseIPv4(text: string): number[] | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4 || !parts.every((p) => IPV4_OCTET.test(p))) return undefined;
+  const octets = parts.map(Number);
+  return octets.every((o) => o <= 255) ? octets : undefined;
+}
+
+/** Parses IPv6 text (no brackets, no zone) into its 8 16-bit groups, or undefined when it is not IPv6. */
+function parseIPv6(text: string): number[] | undefined {
+  const lower = text.toLowerCase();
+  const halves = lower.split("::");
+  if (halves.length > 2) return undefined;
+  const parseSide = (side: string, allowTrailingIPv4: boolean): number[] | undefined => {
+    if (side === "") return [];
+    const pieces = side.split(":");
+    const groups: number[] = [];
+    for (const [i, piece] of pieces.entries()) {
+      if (allowTrailingIPv4 && i === pieces.length - 1 && piece.includes(".")) {
+        const v4 = parseIPv4(piece);
+        if (!v4) return undefined;
+        groups.push(v4[0]! * 256 + v4[1]!, v4[2]! * 256 + v4[3]!);
+      } else if (HEX_GROUP.test(piece)) {
+        groups.push(parseInt(piece, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return groups;
+  };
+  if (halves.length === 1) {
+    const groups = parseSide(lower, true);
+    return groups && groups.length === 8 ? groups : undefined;
+  }
+  const head = parseSide(halves[0]!, false);
+  const tail = parseSide(halves[1]!, true);
+  if (!head || !tail || head.length + tail.length > 7) return undefined;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** RFC 5952 text of 8 groups: lower-case hex, no leading zeros, the longest run (>= 2) of zero groups as `::`. */
+function formatIPv6(groups: readonly number[]): string {
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < groups.length;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestLength < 2) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+}
+
+function parsePort(text: string | undefined): ParseResult<number> {
+  if (text === undefined) return { ok: true, value: DEFAULT_KMIP_PORT };
+  const port = PORT.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) return { ok: false, reason: "port must be an integer from 1 to 65535" };
+  return { ok: true, value: port };
+}
+
+function parseHost(text: string): ParseResult<Pick<ServerAddress, "host" | "kind">> {
+  if (/^[0-9.]+$/.test(text)) {
+    const v4 = parseIPv4(text);
+    if (!v4) {
+      return {
+        ok: false,
+        reason: "is not a valid IPv4 address (four decimal octets 0-255 without leading zeros)",
+      };
+    }
+    return { ok: true, value: { host: v4.join("."), kind: "ipv4" } };
+  }
+  const host = text.toLowerCase();
+  if (host.length > 253 || !host.split(".").every((label) => DNS_LABEL.test(label))) {
+    return { ok: false, reason: HOST_PORT_HINT };
+  }
+  return { ok: true, value: { host, kind: "dns" } };
+}
+
+function build(host: string, kind: ServerAddress["kind"], port: number): ServerAddress {
+  const address = kind === "ipv6" ? `[${host}]:${port}` : `${host}:${port}`;
+  return { host, kind, port, address };
+}
+
+/**
+ * Parses a key server address as a user or ONTAP writes it (`host`, `host:port`, `[ipv6]`, `[ipv6]:port`)
+ * into its canonical form. See the module documentation for the rules.
+ */
+export function parseServerAddress(text: string): ParseResult<ServerAddress> {
+  if (text === "") return { ok: false, reason: "must not be empty" };
+  if (/\s/.test(text)) return { ok: false, reason: "must not contain whitespace" };
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0) return { ok: false, reason: "has a '[' without a matching ']'" };
+    const inner = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (inner.includes("%")) return { ok: false, reason: "IPv6 zone identifiers (%...) are not supported" };
+    const groups = parseIPv6(inner);
+    if (!groups) return { ok: false, reason: "is not a valid IPv6 address inside [...]" };
+    if (rest !== "" && !rest.startsWith(":")) return { ok: false, reason: HOST_PORT_HINT };
+    const port = parsePort(rest === "" ? undefined : rest.slice(1));
+    if (!port.ok) return port;
+    return { ok: true, value: build(formatIPv6(groups), "ipv6", port.value) };
+  }
+  const colons = text.split(":").length - 1;
+  if (colons > 1) {
+    const groups = parseIPv6(text.split("%")[0]!);
+    if (groups) {
+      return {
+        ok: false,
+        reason: `IPv6 addresses must be in brackets, e.g. [${formatIPv6(groups)}]:${DEFAULT_KMIP_PORT}`,
+      };
+    }
+    return { ok: false, reason: HOST_PORT_HINT };
+  }
+  const [hostText, portText] = text.split(":") as [string, string | undefined];
+  if (hostText === "") return { ok: false, reason: "host must not be empty" };
+  const host = parseHost(hostText);
+  if (!host.ok) return host;
+  const port = parsePort(portText);
+  if (!port.ok) return port;
+  return { ok: true, value: build(host.value.host, host.value.kind, port.value) };
+}
+
+/**
+ * The canonical `host:port` of an address that is expected to be valid (e.g. read from ONTAP). Text that does
+ * not parse is returned unchanged, so that a surprising ONTAP answer is still reported (as drift) instead of
+ * failing a refresh.
+ */
+export function canonicalServerAddress(text: string): string {
+  const parsed = parseServerAddress(text);
+  return parsed.ok ? parsed.value.address : text;
+}
+
+/** Orders servers (or anything with a `server` address) by canonical address, by code unit, locale-independent. */
+export function compareServerAddresses(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Sorts entries by their `server` address. Entries that are, or whose address is, still unknown (preview) go
+ * last, in their original order, because they cannot be placed.
+ */
+export function sortServerEntries<T extends { readonly server: string } | string>(
+  entries: readonly T[],
+): T[] {
+  const keyOf = (entry: T): string | undefined => {
+    const server = typeof entry === "string" ? entry : entry.server;
+    return isUnknown(server) ? undefined : server;
+  };
+  const known = entries.filter((e) => keyOf(e) !== undefined);
+  const unknown = entries.filter((e) => keyOf(e) === undefined);
+  known.sort((a, b) => compareServerAddresses(keyOf(a)!, keyOf(b)!));
+  return [...known, ...unknown];
+}
+
+/** True when a server's timeout and username are ONTAP's defaults (so a create needs no follow-up PATCH). */
+export function hasDefaultServerSettings(server: Pick<KeyServerSettings, "timeout" | "username">): boolean {
+  return server.timeout === DEFAULT_SERVER_TIMEOUT && server.username === DEFAULT_SERVER_USERNAME;
+}
+
+/** Compares two normalised servers field by field. */
+export function sameServerSettings(a: KeyServerSettings, b: KeyServerSettings): boolean {
+  return a.server === b.server && a.timeout === b.timeout && a.username === b.username;
+}
