@@ -4,5 +4,18 @@
  * @packageDocumentation
  */
 
+export {
+  KeyManager,
+  keyManagerProvider,
+  type KeyManagerArgs,
+  type KeyManagerExternalArgs,
+  type KeyManagerOnboardArgs,
+  type KeyManagerServerArgs,
+  type KeyManagerExternalOutput,
+  type KeyManagerOnboardOutput,
+  type KeyManagerServerOutput,
+} from "./resources/keyManager";
+export type { ServerManagement } from "./resources/model/plan";
+
 /** The package version, as published. */
 export const version = "0.1.0";

@@ -1,0 +1,150 @@
+/**
+ * Asynchronous jobs: later releases answer key-manager writes with `202 {"job": {...}}`, and the client
+ * polls `GET /api/cluster/jobs/{uuid}` until the job ends in `success` or `failure`.
+ *
+ * @packageDocumentation
+ */
+
+import { z } from "zod";
+import { OntapJobFailedError, OntapTimeoutError, type OntapRequestContext } from "./errors";
+
+/** The `job` link in a 202 answer. */
+export const jobLinkSchema = z.looseObject({
+  uuid: z.string().min(1),
+  _links: z.looseObject({ self: z.looseObject({ href: z.string() }) }).optional(),
+});
+
+/** The body of a 202 answer. */
+export const jobAcceptedSchema = z.looseObject({ job: jobLinkSchema });
+
+/** A job link from a 202 answer. */
+export type JobLink = z.infer<typeof jobLinkSchema>;
+
+/** Fields asked for when polling a job. */
+export const JOB_FIELDS = [
+  "uuid",
+  "state",
+  "code",
+  "message",
+  "description",
+  "start_time",
+  "end_time",
+] as const;
+
+/** Job states; other values from newer releases are treated as "still running". */
+export type JobState = "queued" | "running" | "paused" | "success" | "failure";
+
+/** Schema of a job record. `code` is an integer in job records (unlike error bodies); a numeric string is accepted. */
+export const jobRecordSchema = z.looseObject({
+  uuid: z.string(),
+  state: z.string(),
+  description: z.string().optional(),
+  message: z.string().optional(),
+  code: z
+    .union([z.number().int(), z.string().regex(/^\d+$/)])
+    .transform((c) => Number(c))
+    .optional(),
+  start_time: z.string().optional(),
+  end_time: z.string().optional(),
+});
+
+/** A parsed job record. */
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** What {@link waitForJob} needs from a client: one poll. */
+export interface JobPoller {
+  /** Reads the job record (an idempotent, retried GET). */
+  getJob(uuid: string): Promise<JobRecord>;
+}
+
+/** Timing and reporting of {@link waitForJob}. */
+export interface WaitForJobOptions {
+  /** Give up after this long, in milliseconds. */
+  readonly timeoutMs: number;
+  /** First poll interval; also the wait before the first poll. Default 250 ms. */
+  readonly minIntervalMs?: number;
+  /** Longest poll interval. Default 5 s. */
+  readonly maxIntervalMs?: number;
+  /** Report progress once the wait exceeds this. Default 10 s. */
+  readonly progressAfterMs?: number;
+  /** Then report again every this often. Default 30 s. */
+  readonly progressEveryMs?: number;
+  /** Where progress lines go (stderr in the provider). */
+  readonly log: (line: string) => void;
+  /** The write that started the job, for messages. */
+  readonly context: OntapRequestContext;
+}
+
+/**
+ * Polls a job until it ends. Intervals grow by half each time (with a little jitter, so that many
+ * resources waiting at once do not poll in step) up to `maxIntervalMs`.
+ *
+ * @param poller - Reads the job.
+ * @param uuid - The job.
+ * @param options - Limits, progress reporting, the write's context.
+ * @returns The job record in state `success`.
+ * @throws {@link OntapJobFailedError} when it ends in `failure`; {@link OntapTimeoutError} (phase `job`) when
+ *   it runs past the timeout, in which case it may still complete.
+ */
+export async function waitForJob(
+  poller: JobPoller,
+  uuid: string,
+  options: WaitForJobOptions,
+): Promise<JobRecord> {
+  const minInterval = options.minIntervalMs ?? 250;
+  const maxInterval = options.maxIntervalMs ?? 5_000;
+  const progressAfter = options.progressAfterMs ?? 10_000;
+  const progressEvery = options.progressEveryMs ?? 30_000;
+  const started = Date.now();
+  let interval = minInterval;
+  let nextProgress = progressAfter;
+  let last: JobRecord | undefined;
+  for (;;) {
+    const elapsed = Date.now() - started;
+    const remaining = options.timeoutMs - elapsed;
+    if (remaining <= 0) {
+      throw new OntapTimeoutError(
+        `ONTAP job ${uuid} for ${options.context.method ?? ""} ${options.context.path ?? ""} on ${options.context.target ?? "the cluster"} ` +
+          `did not end within ${Math.round(options.timeoutMs / 100) / 10} s (last state: ${last?.state ?? "unknown"}). It may still complete.`,
+        {
+          ...options.context,
+          phase: "job",
+          jobUuid: uuid,
+          timeoutMs: options.timeoutMs,
+          mayHaveReachedServer: true,
+          remedy: `check the job with GET /api/cluster/jobs/${uuid}, then run again (the provider re-reads the state); raise ontap:jobTimeout (ONTAP_JOB_TIMEOUT, seconds) for slow clusters`,
+        },
+      );
+    }
+    await sleep(Math.min(jitter(interval), remaining));
+    last = await poller.getJob(uuid);
+    if (last.state === "success") {
+      return last;
+    }
+    if (last.state === "failure") {
+      throw new OntapJobFailedError({
+        ...options.context,
+        jobUuid: uuid,
+        jobCode: last.code,
+        jobMessage: last.message,
+      });
+    }
+    const waited = Date.now() - started;
+    if (waited >= nextProgress) {
+      options.log(
+        `[ontap] still waiting for job ${uuid}${last.description ? ` (${last.description})` : ""} on ${options.context.target ?? "the cluster"}: ` +
+          `${last.state}, ${Math.round(waited / 1000)} s elapsed, giving up after ${Math.round(options.timeoutMs / 1000)} s`,
+      );
+      nextProgress = waited + progressEvery;
+    }
+    interval = Math.min(interval * 1.5, maxInterval);
+  }
+}
+
+function jitter(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

@@ -1,0 +1,374 @@
+/**
+ * `/api/security/key-managers`: list, read, create, change certificates, rotate the onboard passphrase,
+ * delete. One key manager per scope (the cluster, or one data SVM).
+ *
+ * Reads name their `fields` explicitly: the base list exists in every release from 9.6; the later-release
+ * fields are asked for only when the cluster has them (ONTAP refuses a `fields` name it does not know).
+ *
+ * @packageDocumentation
+ */
+
+import { z } from "zod";
+import { filterValue, pathSegment, type OntapClient, type WriteResult } from "./client";
+import { FEATURES } from "./cluster";
+import { OntapBadResponseError } from "./errors";
+import { registerSecret } from "./redact";
+
+/** Fields every release has (9.6 on). */
+export const KEY_MANAGER_FIELDS = [
+  "uuid",
+  "scope",
+  "svm.uuid",
+  "svm.name",
+  "onboard.enabled",
+  "external.client_certificate.uuid",
+  "external.server_ca_certificates.uuid",
+  "external.servers.server",
+  "external.servers.timeout",
+  "external.servers.username",
+] as const;
+
+/**
+ * Fields of later releases asked for on request ({@link KeyManagerReadOptions.laterFields}). `status` is
+ * expensive: ONTAP computes it only when named.
+ */
+export const KEY_MANAGER_LATER_FIELDS = [
+  "external.client_certificate.name",
+  "external.server_ca_certificates.name",
+  "status",
+  "volume_encryption",
+  "is_default_data_at_rest_encryption_disabled",
+] as const;
+
+const certRefSchema = z.looseObject({ uuid: z.string(), name: z.string().optional() });
+
+/** A key server as it appears inside a key-manager record. */
+export const keyManagerServerSchema = z.looseObject({
+  server: z.string(),
+  timeout: z.number().int().optional(),
+  username: z.string().optional(),
+});
+
+/**
+ * Schema of a key-manager record. Later-release fields are optional; unknown fields are kept (loose
+ * objects), so a newer release never breaks parsing.
+ */
+export const keyManagerRecordSchema = z.looseObject({
+  uuid: z.string(),
+  scope: z.enum(["cluster", "svm"]).optional(),
+  svm: z.looseObject({ uuid: z.string().optional(), name: z.string().optional() }).optional(),
+  external: z
+    .looseObject({
+      client_certificate: certRefSchema.optional(),
+      server_ca_certificates: z.array(certRefSchema).optional(),
+      servers: z.array(keyManagerServerSchema).optional(),
+    })
+    .optional(),
+  onboard: z
+    .looseObject({
+      enabled: z.boolean().optional(),
+      key_backup: z.string().optional(),
+    })
+    .optional(),
+  status: z.looseObject({ code: z.number().optional(), message: z.string().optional() }).optional(),
+  volume_encryption: z
+    .looseObject({
+      supported: z.boolean().optional(),
+      message: z.string().optional(),
+      code: z.number().optional(),
+    })
+    .optional(),
+  is_default_data_at_rest_encryption_disabled: z.boolean().optional(),
+  policy: z.string().optional(),
+  enabled: z.boolean().optional(),
+});
+
+/** A parsed key-manager record. */
+export type KeyManagerRecord = z.infer<typeof keyManagerRecordSchema>;
+
+/** Which key manager: cluster scope when neither is given, else the data SVM's. */
+export interface KeyManagerScope {
+  /** Data SVM name. */
+  readonly svmName?: string;
+  /** Data SVM uuid. */
+  readonly svmUuid?: string;
+}
+
+/** Options of reads. */
+export interface KeyManagerReadOptions {
+  /** Also ask for {@link KEY_MANAGER_LATER_FIELDS} when the cluster's release has them (costs a version probe, cached). */
+  readonly laterFields?: boolean;
+  /**
+   * Also ask for `onboard.key_backup` when the release has it. ONTAP computes it on request only (an expensive
+   * field), so ask just for onboard key managers whose outputs carry it.
+   */
+  readonly keyBackup?: boolean;
+}
+
+/** Options of {@link listKeyManagers}. */
+export interface ListKeyManagersOptions extends KeyManagerReadOptions, KeyManagerScope {
+  /** Only this scope; with `svmName`/`svmUuid` the scope is `svm` anyway. */
+  readonly scope?: "cluster" | "svm";
+  /** Page size (`max_records`). */
+  readonly maxRecords?: number;
+}
+
+/**
+ * The `fields` list for a read.
+ *
+ * @param client - The cluster (probed only when `laterFields` is set).
+ * @param options - Whether later-release fields are wanted.
+ */
+export async function keyManagerFields(
+  client: OntapClient,
+  options: KeyManagerReadOptions = {},
+): Promise<string[]> {
+  if (!options.laterFields && !options.keyBackup) return [...KEY_MANAGER_FIELDS];
+  if (!(await client.supports(FEATURES.keyManagerLaterFields.minVersion))) return [...KEY_MANAGER_FIELDS];
+  return [
+    ...KEY_MANAGER_FIELDS,
+    ...(options.laterFields ? KEY_MANAGER_LATER_FIELDS : []),
+    ...(options.keyBackup ? ["onboard.key_backup"] : []),
+  ];
+}
+
+/**
+ * Lists key managers, optionally of one scope or SVM.
+ *
+ * @param client - The cluster.
+ * @param options - Scope filters, page size, later fields.
+ */
+export async function listKeyManagers(
+  client: OntapClient,
+  options: ListKeyManagersOptions = {},
+): Promise<KeyManagerRecord[]> {
+  const scoped = options.svmName !== undefined || options.svmUuid !== undefined;
+  const records = await client.getCollection("/security/key-managers", keyManagerRecordSchema, {
+    fields: await keyManagerFields(client, options),
+    maxRecords: options.maxRecords,
+    query: {
+      scope: scoped ? "svm" : options.scope,
+      "svm.name": options.svmName === undefined ? undefined : filterValue(options.svmName),
+      "svm.uuid": options.svmUuid,
+    },
+  });
+  return records.filter(
+    (r) =>
+      (options.svmName === undefined || r.svm?.name === options.svmName) &&
+      (options.svmUuid === undefined || r.svm?.uuid === options.svmUuid),
+  );
+}
+
+/**
+ * Reads a key manager by uuid.
+ *
+ * @param client - The cluster.
+ * @param uuid - Key manager uuid.
+ * @param options - Later fields.
+ * @returns The record, or `undefined` when it no longer exists (404).
+ */
+export async function findKeyManager(
+  client: OntapClient,
+  uuid: string,
+  options: KeyManagerReadOptions = {},
+): Promise<KeyManagerRecord | undefined> {
+  return client.find(`/security/key-managers/${pathSegment(uuid)}`, keyManagerRecordSchema, {
+    fields: await keyManagerFields(client, options),
+  });
+}
+
+/**
+ * The key manager of a scope, if there is one.
+ *
+ * @param client - The cluster.
+ * @param scope - Cluster (nothing given) or a data SVM by name or uuid.
+ * @param options - Later fields.
+ */
+export async function findKeyManagerForScope(
+  client: OntapClient,
+  scope: KeyManagerScope = {},
+  options: KeyManagerReadOptions = {},
+): Promise<KeyManagerRecord | undefined> {
+  const scoped = scope.svmName !== undefined || scope.svmUuid !== undefined;
+  const records = await listKeyManagers(client, { ...options, ...scope, scope: scoped ? "svm" : "cluster" });
+  return records[0];
+}
+
+/** A certificate by uuid or name, as ONTAP accepts it in key-manager bodies. */
+export interface CertificateRef {
+  /** Certificate uuid. */
+  readonly uuid?: string;
+  /** Certificate name (later releases also accept it; prefer the uuid). */
+  readonly name?: string;
+}
+
+/** A key server in a create body. */
+export interface KeyServerSpec {
+  /** `host` or `host:port` (5696 when no port). */
+  readonly server: string;
+  /** I/O timeout in seconds, 1-60 (ONTAP's default 25). */
+  readonly timeout?: number;
+  /** KMIP username. */
+  readonly username?: string;
+}
+
+/** What to create: exactly one of `external` and `onboard`. */
+export interface CreateKeyManagerSpec {
+  /** The data SVM; omit for cluster scope. */
+  readonly svm?: { readonly uuid?: string; readonly name?: string };
+  /** External (KMIP) key management. */
+  readonly external?: {
+    /** Client certificate installed in the same scope. */
+    readonly clientCertificate: CertificateRef;
+    /** Server CA certificates installed in the same scope. */
+    readonly serverCaCertificates: readonly CertificateRef[];
+    /** 1 to 4 key servers. */
+    readonly servers: readonly KeyServerSpec[];
+  };
+  /** Onboard key management (cluster scope only). */
+  readonly onboard?: {
+    /** 32-256 ASCII characters; secret. */
+    readonly passphrase: string;
+  };
+}
+
+function certRef(ref: CertificateRef): Record<string, string> {
+  return ref.uuid !== undefined ? { uuid: ref.uuid } : { name: ref.name ?? "" };
+}
+
+/**
+ * The JSON body of a create. Exported for tests of its shape.
+ *
+ * @param spec - What to create.
+ */
+export function createKeyManagerBody(spec: CreateKeyManagerSpec): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (spec.svm) {
+    body.svm = spec.svm.uuid !== undefined ? { uuid: spec.svm.uuid } : { name: spec.svm.name };
+  }
+  if (spec.external) {
+    body.external = {
+      client_certificate: certRef(spec.external.clientCertificate),
+      server_ca_certificates: spec.external.serverCaCertificates.map(certRef),
+      servers: spec.external.servers.map((s) => ({
+        server: s.server,
+        ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
+        ...(s.username !== undefined ? { username: s.username } : {}),
+      })),
+    };
+  }
+  if (spec.onboard) {
+    body.onboard = { passphrase: spec.onboard.passphrase };
+  }
+  return body;
+}
+
+const createdSchema = z.looseObject({ records: z.array(keyManagerRecordSchema).optional() });
+
+/**
+ * Creates a key manager and returns its record. On releases that answer with a job, waits for it, then
+ * finds the new key manager by scope (the job does not name it).
+ *
+ * @param client - The cluster.
+ * @param spec - What to create.
+ * @param options - Later fields in the returned record.
+ * @throws {@link OntapApiError} (e.g. 65536823 when the scope already has one), {@link OntapJobFailedError},
+ *   or a connection/timeout error whose `mayHaveReachedServer` says whether to look before trying again.
+ */
+export async function createKeyManager(
+  client: OntapClient,
+  spec: CreateKeyManagerSpec,
+  options: KeyManagerReadOptions = {},
+): Promise<KeyManagerRecord> {
+  registerSecret(spec.onboard?.passphrase);
+  const result = await client.post("/security/key-managers", createKeyManagerBody(spec), {
+    query: { return_records: true },
+    responseSchema: createdSchema,
+  });
+  const returned = result.body?.records?.[0];
+  // The record a 9.6 POST returns holds every field; a later release's job returns nothing: read it back.
+  const found =
+    returned && !options.laterFields
+      ? returned
+      : returned
+        ? await findKeyManager(client, returned.uuid, options)
+        : await findKeyManagerForScope(
+            client,
+            spec.svm ? { svmName: spec.svm.name, svmUuid: spec.svm.uuid } : {},
+            options,
+          );
+  if (!found) {
+    throw new OntapBadResponseError({
+      method: "POST",
+      path: "/api/security/key-managers",
+      target: client.target,
+      status: result.status,
+      issues: [
+        {
+          field: "records",
+          problem: `the create succeeded${result.job ? ` (job ${result.job.uuid})` : ""} but the new key manager is not listed`,
+        },
+      ],
+    });
+  }
+  return found;
+}
+
+/** New certificates of an external key manager; omitted ones stay. */
+export interface KeyManagerCertificatesPatch {
+  /** New client certificate (same key pair as the current one, or ONTAP answers 65536850). */
+  readonly clientCertificate?: CertificateRef;
+  /** New list of server CA certificates (replaces the list). */
+  readonly serverCaCertificates?: readonly CertificateRef[];
+}
+
+/**
+ * Replaces an external key manager's client and/or server CA certificates.
+ *
+ * @param client - The cluster.
+ * @param uuid - Key manager uuid.
+ * @param patch - The certificates to set.
+ */
+export async function updateKeyManagerCertificates(
+  client: OntapClient,
+  uuid: string,
+  patch: KeyManagerCertificatesPatch,
+): Promise<WriteResult<unknown>> {
+  const external: Record<string, unknown> = {};
+  if (patch.clientCertificate) {
+    external.client_certificate = certRef(patch.clientCertificate);
+  }
+  if (patch.serverCaCertificates) {
+    external.server_ca_certificates = patch.serverCaCertificates.map(certRef);
+  }
+  return client.patch(`/security/key-managers/${pathSegment(uuid)}`, { external });
+}
+
+/**
+ * Rotates the onboard passphrase (`{onboard: {existing_passphrase, passphrase}}`).
+ *
+ * @param client - The cluster.
+ * @param uuid - Key manager uuid.
+ * @param passphrases - The current and the new passphrase; both secret.
+ */
+export async function rotateOnboardPassphrase(
+  client: OntapClient,
+  uuid: string,
+  passphrases: { readonly existingPassphrase: string; readonly passphrase: string },
+): Promise<WriteResult<unknown>> {
+  registerSecret(passphrases.existingPassphrase);
+  registerSecret(passphrases.passphrase);
+  return client.patch(`/security/key-managers/${pathSegment(uuid)}`, {
+    onboard: { existing_passphrase: passphrases.existingPassphrase, passphrase: passphrases.passphrase },
+  });
+}
+
+/**
+ * Deletes a key manager. ONTAP refuses while encrypted data depends on it (65536867 and others).
+ *
+ * @param client - The cluster.
+ * @param uuid - Key manager uuid.
+ */
+export async function deleteKeyManager(client: OntapClient, uuid: string): Promise<WriteResult<unknown>> {
+  return client.delete(`/security/key-managers/${pathSegment(uuid)}`);
+}

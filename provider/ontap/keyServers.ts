@@ -1,0 +1,221 @@
+/**
+ * `/api/security/key-managers/{uuid}/key-servers`: the key servers of an external key manager. The server
+ * list is not patched through the key manager; servers are added, changed and removed here.
+ *
+ * A server's path segment is `host:port`, sent URL-encoded (`host%3Aport`), which every release accepts.
+ *
+ * @packageDocumentation
+ */
+
+import { isIP } from "node:net";
+import { z } from "zod";
+import { pathSegment, type OntapClient, type WriteResult } from "./client";
+import { FEATURES } from "./cluster";
+import { registerSecret } from "./redact";
+
+/** The KMIP port ONTAP assumes for a server given without one. */
+export const DEFAULT_KMIP_PORT = 5696;
+/** At most this many key servers per key manager. */
+export const MAX_KEY_SERVERS = 4;
+
+/** Fields asked for; every release has them. */
+export const KEY_SERVER_FIELDS = ["uuid", "server", "timeout", "username"] as const;
+
+/** Schema of a key-server record; other fields (e.g. later releases' `connectivity`) are kept. */
+export const keyServerRecordSchema = z.looseObject({
+  uuid: z.string().optional(),
+  server: z.string(),
+  timeout: z.number().int().optional(),
+  username: z.string().optional(),
+});
+
+/** A parsed key-server record. */
+export type KeyServerRecord = z.infer<typeof keyServerRecordSchema>;
+
+function collection(kmUuid: string): string {
+  return `/security/key-managers/${pathSegment(kmUuid)}/key-servers`;
+}
+
+function instance(kmUuid: string, server: string): string {
+  return `${collection(kmUuid)}/${pathSegment(server)}`;
+}
+
+/**
+ * Normalises a key-server address as ONTAP does: `host:port` with port 5696 when none is given, DNS names
+ * in lower case, IPv6 in brackets.
+ *
+ * @param address - `host`, `host:port`, `[v6]`, `[v6]:port`.
+ * @returns The normalised `host:port`, or a `problem` explaining why the address is not valid.
+ */
+export function normalizeKeyServer(address: string): { server: string } | { problem: string } {
+  const text = address.trim();
+  let host: string;
+  let port: string | undefined;
+  if (text.startsWith("[")) {
+    const m = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+    if (!m?.[1] || isIP(m[1]) !== 6) {
+      return { problem: "not a valid bracketed IPv6 address" };
+    }
+    host = `[${new URL(`https://[${m[1]}]/`).hostname.slice(1, -1)}]`;
+    port = m[2];
+  } else {
+    if (text.split(":").length > 2) {
+      return { problem: "IPv6 addresses must be written in brackets, e.g. [fd00::1]:5696" };
+    }
+    const [h = "", p] = text.split(":");
+    host = h.toLowerCase();
+    port = p;
+    if (
+      host === "" ||
+      (isIP(host) !== 4 && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host))
+    ) {
+      return { problem: "not a valid host name or IP address" };
+    }
+  }
+  if (port === undefined) {
+    return { server: `${host}:${DEFAULT_KMIP_PORT}` };
+  }
+  const n = Number(port);
+  if (!/^\d{1,5}$/.test(port) || n < 1 || n > 65535) {
+    return { problem: "the port must be 1 to 65535" };
+  }
+  return { server: `${host}:${n}` };
+}
+
+/**
+ * The server named by a key server's `_links.self.href`; releases differ in encoding the colon
+ * (`host%3Aport` or `host:port`), both are accepted.
+ *
+ * @param href - E.g. `/api/security/key-managers/<uuid>/key-servers/10.0.0.5%3A5696`.
+ */
+export function keyServerFromHref(href: string): string | undefined {
+  const last = href.split("?")[0]?.split("/").filter(Boolean).pop();
+  if (last === undefined || last === "key-servers") {
+    return undefined;
+  }
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/**
+ * Lists a key manager's servers.
+ *
+ * @param client - The cluster.
+ * @param kmUuid - Key manager uuid.
+ */
+export function listKeyServers(client: OntapClient, kmUuid: string): Promise<KeyServerRecord[]> {
+  return client.getCollection(collection(kmUuid), keyServerRecordSchema, { fields: KEY_SERVER_FIELDS });
+}
+
+/**
+ * Reads one key server.
+ *
+ * @param client - The cluster.
+ * @param kmUuid - Key manager uuid.
+ * @param server - `host:port`.
+ * @returns The record, or `undefined` when it (or the key manager) does not exist.
+ */
+export function findKeyServer(
+  client: OntapClient,
+  kmUuid: string,
+  server: string,
+): Promise<KeyServerRecord | undefined> {
+  return client.find(instance(kmUuid, server), keyServerRecordSchema, { fields: KEY_SERVER_FIELDS });
+}
+
+/**
+ * Adds one key server. Its password, if any, is set afterwards with {@link updateKeyServer}.
+ *
+ * @param client - The cluster.
+ * @param kmUuid - Key manager uuid.
+ * @param server - Address, timeout, username.
+ */
+export function addKeyServer(
+  client: OntapClient,
+  kmUuid: string,
+  server: { readonly server: string; readonly timeout?: number; readonly username?: string },
+): Promise<WriteResult<unknown>> {
+  return client.post(collection(kmUuid), {
+    server: server.server,
+    ...(server.timeout !== undefined ? { timeout: server.timeout } : {}),
+    ...(server.username !== undefined ? { username: server.username } : {}),
+  });
+}
+
+/**
+ * Adds several key servers in one request (`{records: [...]}`, at most {@link MAX_KEY_SERVERS} in total).
+ *
+ * @param client - The cluster.
+ * @param kmUuid - Key manager uuid.
+ * @param servers - Addresses (timeouts and usernames are set per server afterwards, if needed).
+ */
+export function addKeyServers(
+  client: OntapClient,
+  kmUuid: string,
+  servers: readonly { readonly server: string }[],
+): Promise<WriteResult<unknown>> {
+  return client.post(collection(kmUuid), { records: servers.map((s) => ({ server: s.server })) });
+}
+
+/** Settings of one key server; omitted ones stay. */
+export interface KeyServerPatch {
+  /** I/O timeout in seconds, 1-60. */
+  readonly timeout?: number;
+  /** KMIP username. */
+  readonly username?: string;
+  /** KMIP password (secret, write-only; needs ONTAP 9.7 or later). */
+  readonly password?: string;
+}
+
+/**
+ * Changes a key server's timeout, username and/or password. A password needs a later release: on 9.6 this
+ * fails before sending anything, with an {@link OntapUnsupportedError}.
+ *
+ * @param client - The cluster.
+ * @param kmUuid - Key manager uuid.
+ * @param server - `host:port`.
+ * @param patch - What to change.
+ */
+export async function updateKeyServer(
+  client: OntapClient,
+  kmUuid: string,
+  server: string,
+  patch: KeyServerPatch,
+): Promise<WriteResult<unknown>> {
+  registerSecret(patch.password);
+  if (patch.password !== undefined) {
+    await client.requireVersion(FEATURES.keyServerPassword.minVersion, FEATURES.keyServerPassword.feature);
+  }
+  return client.patch(instance(kmUuid, server), {
+    ...(patch.timeout !== undefined ? { timeout: patch.timeout } : {}),
+    ...(patch.username !== undefined ? { username: patch.username } : {}),
+    ...(patch.password !== undefined ? { password: patch.password } : {}),
+  });
+}
+
+/**
+ * Removes a key server. ONTAP refuses (65536700) while it holds keys no other server has, unless `force`
+ * (later releases only).
+ *
+ * @param client - The cluster.
+ * @param kmUuid - Key manager uuid.
+ * @param server - `host:port`.
+ * @param options - `force` removal.
+ */
+export async function deleteKeyServer(
+  client: OntapClient,
+  kmUuid: string,
+  server: string,
+  options: { readonly force?: boolean } = {},
+): Promise<WriteResult<unknown>> {
+  if (options.force) {
+    await client.requireVersion(
+      FEATURES.keyServerForceDelete.minVersion,
+      FEATURES.keyServerForceDelete.feature,
+    );
+  }
+  return client.delete(instance(kmUuid, server), { query: { force: options.force ? true : undefined } });
+}

@@ -1,0 +1,211 @@
+/**
+ * The `KeyManager` resource: one ONTAP encryption key manager (external KMIP or onboard) in one scope.
+ *
+ * @packageDocumentation
+ */
+
+import * as pulumi from "@pulumi/pulumi";
+import type { ServerManagement } from "./model/plan";
+
+/** A key server of an external key manager, with its per-server settings. */
+export interface KeyManagerServerArgs {
+  /**
+   * `host[:port]`: an IPv4 address, a DNS name (case-insensitive) or a bracketed IPv6 address (`[fd00::1]:5696`).
+   * The port defaults to 5696 (KMIP). Changing it removes the old server and adds the new one (an update).
+   */
+  server: pulumi.Input<string>;
+  /** Seconds ONTAP waits for the server, 1-60. Default 25. Changing it is an in-place update (one PATCH). */
+  timeout?: pulumi.Input<number>;
+  /** KMIP username. Default "" (none). Changing it is an in-place update (one PATCH). */
+  username?: pulumi.Input<string>;
+}
+
+/** External (KMIP) key management settings. */
+export interface KeyManagerExternalArgs {
+  /**
+   * The client certificate ONTAP presents to the key servers: its UUID or its name, looked up in the key
+   * manager's scope. It must already be installed on the cluster. Changing it is an in-place update; ONTAP only
+   * accepts a certificate with the same key pair (65536850).
+   */
+  clientCertificate: pulumi.Input<string>;
+  /**
+   * The CA certificates that verify the key servers: UUIDs or names in the key manager's scope. Order does not
+   * matter; at least one. Changing the set is an in-place update (one PATCH).
+   */
+  serverCaCertificates: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * 1 to 4 key servers, as `host[:port]` strings or objects with per-server settings. Order does not matter;
+   * `10.0.0.1` and `10.0.0.1:5696` are the same server. Adding or removing servers is an in-place update.
+   */
+  servers: pulumi.Input<pulumi.Input<string | KeyManagerServerArgs>[]>;
+}
+
+/** Onboard key management settings. */
+export interface KeyManagerOnboardArgs {
+  /**
+   * The passphrase that wraps the onboard keys: 32 to 256 printable ASCII characters. Always stored as a secret,
+   * even when given as a plain string. Changing it rotates the passphrase in place (one PATCH that sends the
+   * previous passphrase from state and the new one).
+   */
+  passphrase: pulumi.Input<string>;
+}
+
+/** The arguments of a {@link KeyManager}. Exactly one of `external` and `onboard` must be given. */
+export interface KeyManagerArgs {
+  /**
+   * Name of the data SVM that owns the key manager. Omit for the cluster (admin SVM) scope. Changing it replaces
+   * the key manager (the old one is deleted first: ONTAP allows one per scope).
+   */
+  svm?: pulumi.Input<string>;
+  /** External (KMIP) key management. Switching between external and onboard replaces the key manager. */
+  external?: pulumi.Input<KeyManagerExternalArgs>;
+  /** Onboard key management; cluster scope only. Switching between onboard and external replaces it. */
+  onboard?: pulumi.Input<KeyManagerOnboardArgs>;
+  /**
+   * When the scope already has a key manager, take it over and converge it to these arguments instead of
+   * failing. For an adopted onboard key manager the given passphrase is taken as the current one (ONTAP cannot
+   * verify a passphrase without changing it). Default false. Changing it alone changes nothing.
+   */
+  adopt?: pulumi.Input<boolean>;
+  /**
+   * Name of a connection profile in the stack config `ontap:profiles`; omitted means the stack's `ontap:*`
+   * settings (or `ONTAP_*` environment variables). Changing it is an update that reaches the same key manager (by
+   * UUID) through the new profile; it never moves a key manager between clusters (use `pulumi up --replace`).
+   */
+  profile?: pulumi.Input<string>;
+  /**
+   * Which key servers this resource owns. `authoritative` (default): the `servers` list is the whole truth, and
+   * any other server found on ONTAP is drift that the next `up` removes (a rogue key server is a security event).
+   * `listed`: only the servers listed here are managed; servers added by {@link KeyServer} resources or by hand
+   * are left alone and not reported. Use `listed` when KeyServer resources manage servers of this key manager.
+   */
+  serverManagement?: pulumi.Input<ServerManagement>;
+}
+
+/** A key server as it appears in outputs. */
+export interface KeyManagerServerOutput {
+  /** Canonical `host:port`. */
+  server: string;
+  /** Seconds. */
+  timeout: number;
+  /** KMIP username ("" for none). */
+  username: string;
+}
+
+/** External key management as it appears in outputs. */
+export interface KeyManagerExternalOutput {
+  /** The client certificate as written in the program (UUID lower-cased), or its UUID after drift. */
+  clientCertificate: string;
+  /** The UUID ONTAP uses. */
+  clientCertificateUuid: string;
+  /** The server CA certificates as written in the program, sorted. */
+  serverCaCertificates: string[];
+  /** The UUIDs ONTAP uses, parallel to `serverCaCertificates`. */
+  serverCaCertificateUuids: string[];
+  /** The key servers, sorted by address, every setting explicit. */
+  servers: KeyManagerServerOutput[];
+}
+
+/** Onboard key management as it appears in outputs (a secret as a whole). */
+export interface KeyManagerOnboardOutput {
+  /** Whether ONTAP reports onboard key management as enabled. */
+  enabled: boolean;
+  /** The passphrase last applied. Secret. */
+  passphrase?: string;
+  /** The key hierarchy backup text, on releases that return it. Secret. */
+  keyBackup?: string;
+}
+
+/** The provider behind {@link KeyManager}; see `keyManagerProvider`. Its methods load the implementation lazily. */
+type Impl = typeof import("./impl/keyManagerProvider");
+
+/**
+ * The dynamic provider object that {@link KeyManager} uses. Pulumi serializes it into every resource's state,
+ * so each method is a one-liner that loads the compiled implementation by package name at call time: nothing
+ * (schemas, HTTP agents, credentials) is captured, and the serialized text stays small.
+ */
+export const keyManagerProvider: pulumi.dynamic.ResourceProvider = {
+  /* eslint-disable @typescript-eslint/no-require-imports -- the serialized provider must load code at call time */
+  configure: (r) => (require("pulumi-ontap-keymanager/km") as Impl).configure(r),
+  check: (o, n) => (require("pulumi-ontap-keymanager/km") as Impl).check(o, n),
+  diff: (i, o, n) => (require("pulumi-ontap-keymanager/km") as Impl).diff(i, o, n),
+  create: (n) => (require("pulumi-ontap-keymanager/km") as Impl).create(n),
+  read: (i, p) => (require("pulumi-ontap-keymanager/km") as Impl).read(i, p),
+  update: (i, o, n) => (require("pulumi-ontap-keymanager/km") as Impl).update(i, o, n),
+  delete: (i, p) => (require("pulumi-ontap-keymanager/km") as Impl).delete(i, p),
+  /* eslint-enable @typescript-eslint/no-require-imports */
+};
+
+/**
+ * An ONTAP encryption key manager: external (KMIP key servers) or onboard (passphrase), at cluster scope or for
+ * one data SVM. The resource id is the key manager's UUID.
+ *
+ * `pulumi import` does not work for dynamic resources; take over an existing key manager with `adopt: true`, or
+ * look one up read-only with {@link KeyManager.get}.
+ */
+export class KeyManager extends pulumi.dynamic.Resource {
+  /** ONTAP's UUID of the key manager (also the resource id). */
+  public readonly uuid!: pulumi.Output<string>;
+  /** `cluster` or `svm`. */
+  public readonly scope!: pulumi.Output<"cluster" | "svm">;
+  /** The SVM name; undefined at cluster scope. */
+  public readonly svm!: pulumi.Output<string | undefined>;
+  /** The SVM UUID; undefined at cluster scope. */
+  public readonly svmUuid!: pulumi.Output<string | undefined>;
+  /** External key management, normalised; undefined in onboard mode. */
+  public readonly external!: pulumi.Output<KeyManagerExternalOutput | undefined>;
+  /** Onboard key management (a secret: it holds the passphrase); undefined in external mode. */
+  public readonly onboard!: pulumi.Output<KeyManagerOnboardOutput | undefined>;
+  /** Whether an existing key manager may be taken over. */
+  public readonly adopt!: pulumi.Output<boolean>;
+  /** The connection profile used; undefined for the stack's `ontap:*` settings. */
+  public readonly profile!: pulumi.Output<string | undefined>;
+  /** Which key servers this resource owns. */
+  public readonly serverManagement!: pulumi.Output<ServerManagement>;
+
+  /**
+   * Looks up an existing key manager by UUID without managing it.
+   *
+   * @param name - the Pulumi resource name.
+   * @param id - the key manager's UUID.
+   * @param state - optionally, the connection `profile` to read it through.
+   * @param opts - resource options.
+   */
+  public static get(
+    name: string,
+    id: pulumi.Input<pulumi.ID>,
+    state?: { profile?: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): KeyManager {
+    return new KeyManager(name, { profile: state?.profile }, { ...opts, id });
+  }
+
+  /**
+   * @param name - the Pulumi resource name.
+   * @param args - the key manager's settings.
+   * @param opts - resource options. `additionalSecretOutputs` always includes `onboard`.
+   */
+  constructor(name: string, args: KeyManagerArgs, opts?: pulumi.CustomResourceOptions) {
+    const { onboard } = args;
+    super(
+      keyManagerProvider,
+      name,
+      {
+        uuid: undefined,
+        scope: undefined,
+        svmUuid: undefined,
+        svm: args.svm,
+        external: args.external,
+        // Secret whatever the caller passed, so the engine keeps the passphrase encrypted in state and hidden in diffs.
+        onboard: onboard === undefined ? undefined : pulumi.secret(onboard),
+        adopt: args.adopt,
+        profile: args.profile,
+        serverManagement: args.serverManagement,
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "onboard"])],
+      },
+    );
+  }
+}
