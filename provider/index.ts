@@ -15,6 +15,12 @@ export {
   type KeyManagerOnboardOutput,
   type KeyManagerServerOutput,
 } from "./resources/keyManager";
+export {
+  KeyServer,
+  keyServerProvider,
+  type KeyServerArgs,
+  type KeyServerConnectivity,
+} from "./resources/keyServer";
 export type { ServerManagement } from "./resources/model/plan";
 
 /** The package version, as published. */

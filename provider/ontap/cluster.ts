@@ -56,6 +56,8 @@ export interface ClusterInfo {
 export const FEATURES = {
   /** `password` in `PATCH .../key-servers/{server}`. */
   keyServerPassword: { feature: "key server passwords", minVersion: "9.7" },
+  /** `connectivity` (expensive, on request) in key-server records. */
+  keyServerConnectivity: { feature: "key server connectivity", minVersion: "9.7" },
   /** `force=true` on `DELETE .../key-servers/{server}`. */
   keyServerForceDelete: { feature: "forced removals of key servers", minVersion: "9.7" },
   /** `status`, `volume_encryption`, `policy`, `enabled`, ... in key-manager records. */

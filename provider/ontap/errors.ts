@@ -64,7 +64,9 @@ export class OntapError extends Error {
    * @param options - Request context, cause, remedy.
    */
   constructor(message: string, options: OntapErrorOptions = {}) {
-    const text = options.remedy ? `${message} Fix: ${options.remedy}` : message;
+    const text = options.remedy
+      ? `${message}${/[.!?]$/.test(message) ? "" : "."} Fix: ${options.remedy}`
+      : message;
     super(redact(text), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause, 0) });
     this.method = options.method;
     this.path = options.path;
@@ -156,7 +158,8 @@ export class OntapApiError extends OntapError {
     if (options.ontapTarget) {
       message += ` [field: ${options.ontapTarget}]`;
     }
-    message += ".";
+    // ONTAP's own message usually ends with a full stop already.
+    if (!/[.!?]$/.test(message)) message += ".";
     super(message, {
       ...options,
       remedy: options.remedy ?? info?.remedy,

@@ -11,7 +11,8 @@
 import { z } from "zod";
 import { filterValue, pathSegment, type OntapClient, type WriteResult } from "./client";
 import { FEATURES } from "./cluster";
-import { OntapBadResponseError } from "./errors";
+import { OntapBadResponseError, OntapJobFailedError } from "./errors";
+import { JOB_FIELDS, jobRecordSchema } from "./jobs";
 import { registerSecret } from "./redact";
 
 /** Fields every release has (9.6 on). */
@@ -312,6 +313,39 @@ export async function createKeyManager(
     });
   }
   return found;
+}
+
+/**
+ * Waits for every unfinished job of one kind of key-manager write, e.g. `POST /api/security/key-managers` (a
+ * create) or `DELETE /api/security/key-managers/<uuid>`: ONTAP describes a REST write's job by its method and
+ * path. Later releases write through jobs: when the answer to a write was lost, its effect shows only once the
+ * job ends, so a lookup made to reconcile must wait for it first. A job that fails changed nothing and is not an
+ * error here.
+ *
+ * @param client - The cluster.
+ * @param method - The write's method.
+ * @param path - The write's path under `/api` (a leading `/api` is accepted).
+ * @returns How many jobs were waited for (0 on 9.6, which writes synchronously).
+ * @throws {@link OntapTimeoutError} (phase `job`) when a job outlives the job timeout.
+ */
+export async function waitForKeyManagerJobs(
+  client: OntapClient,
+  method: "POST" | "PATCH" | "DELETE",
+  path: string,
+): Promise<number> {
+  const full = path.startsWith("/api/") ? path : `/api${path}`;
+  const description = `${method} ${full}`;
+  const jobs = await client.getCollection("/cluster/jobs", jobRecordSchema, {
+    fields: JOB_FIELDS,
+    query: { state: "queued|running|paused", description },
+  });
+  const pending = jobs.filter((j) => j.description === undefined || j.description === description);
+  for (const job of pending) {
+    await client.waitForJob(job.uuid, { method, path: full }).catch((err: unknown) => {
+      if (!(err instanceof OntapJobFailedError)) throw err;
+    });
+  }
+  return pending.length;
 }
 
 /** New certificates of an external key manager; omitted ones stay. */

@@ -21,12 +21,29 @@ export const MAX_KEY_SERVERS = 4;
 /** Fields asked for; every release has them. */
 export const KEY_SERVER_FIELDS = ["uuid", "server", "timeout", "username"] as const;
 
-/** Schema of a key-server record; other fields (e.g. later releases' `connectivity`) are kept. */
+/**
+ * `connectivity` of a key server (9.7 on, expensive: only when named in `fields`): whether the whole cluster
+ * reaches it, and per-node states (9.7 lists only nodes that are not `available`).
+ */
+export const keyServerConnectivitySchema = z.looseObject({
+  cluster_availability: z.boolean().optional(),
+  node_states: z
+    .array(
+      z.looseObject({
+        node: z.looseObject({ name: z.string().optional(), uuid: z.string().optional() }).optional(),
+        state: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** Schema of a key-server record; other fields are kept. */
 export const keyServerRecordSchema = z.looseObject({
   uuid: z.string().optional(),
   server: z.string(),
   timeout: z.number().int().optional(),
   username: z.string().optional(),
+  connectivity: keyServerConnectivitySchema.optional(),
 });
 
 /** A parsed key-server record. */
@@ -100,14 +117,37 @@ export function keyServerFromHref(href: string): string | undefined {
   }
 }
 
+/** Options of key-server reads. */
+export interface KeyServerReadOptions {
+  /**
+   * Also ask for `connectivity` when the release has it (costs a version probe, cached). ONTAP computes it on
+   * request only (an expensive field, it asks every node), so ask just where it is reported.
+   */
+  readonly connectivity?: boolean;
+}
+
+async function keyServerFields(client: OntapClient, options: KeyServerReadOptions): Promise<string[]> {
+  if (!options.connectivity) return [...KEY_SERVER_FIELDS];
+  // ONTAP refuses a `fields` name it does not know: 9.6 has no connectivity.
+  if (!(await client.supports(FEATURES.keyServerConnectivity.minVersion))) return [...KEY_SERVER_FIELDS];
+  return [...KEY_SERVER_FIELDS, "connectivity"];
+}
+
 /**
  * Lists a key manager's servers.
  *
  * @param client - The cluster.
  * @param kmUuid - Key manager uuid.
+ * @param options - Connectivity.
  */
-export function listKeyServers(client: OntapClient, kmUuid: string): Promise<KeyServerRecord[]> {
-  return client.getCollection(collection(kmUuid), keyServerRecordSchema, { fields: KEY_SERVER_FIELDS });
+export async function listKeyServers(
+  client: OntapClient,
+  kmUuid: string,
+  options: KeyServerReadOptions = {},
+): Promise<KeyServerRecord[]> {
+  return client.getCollection(collection(kmUuid), keyServerRecordSchema, {
+    fields: await keyServerFields(client, options),
+  });
 }
 
 /**
@@ -116,14 +156,18 @@ export function listKeyServers(client: OntapClient, kmUuid: string): Promise<Key
  * @param client - The cluster.
  * @param kmUuid - Key manager uuid.
  * @param server - `host:port`.
+ * @param options - Connectivity.
  * @returns The record, or `undefined` when it (or the key manager) does not exist.
  */
-export function findKeyServer(
+export async function findKeyServer(
   client: OntapClient,
   kmUuid: string,
   server: string,
+  options: KeyServerReadOptions = {},
 ): Promise<KeyServerRecord | undefined> {
-  return client.find(instance(kmUuid, server), keyServerRecordSchema, { fields: KEY_SERVER_FIELDS });
+  return client.find(instance(kmUuid, server), keyServerRecordSchema, {
+    fields: await keyServerFields(client, options),
+  });
 }
 
 /**

@@ -145,23 +145,23 @@ export const keyManagerProvider: pulumi.dynamic.ResourceProvider = {
  */
 export class KeyManager extends pulumi.dynamic.Resource {
   /** ONTAP's UUID of the key manager (also the resource id). */
-  public readonly uuid!: pulumi.Output<string>;
+  declare public readonly uuid: pulumi.Output<string>;
   /** `cluster` or `svm`. */
-  public readonly scope!: pulumi.Output<"cluster" | "svm">;
+  declare public readonly scope: pulumi.Output<"cluster" | "svm">;
   /** The SVM name; undefined at cluster scope. */
-  public readonly svm!: pulumi.Output<string | undefined>;
+  declare public readonly svm: pulumi.Output<string | undefined>;
   /** The SVM UUID; undefined at cluster scope. */
-  public readonly svmUuid!: pulumi.Output<string | undefined>;
+  declare public readonly svmUuid: pulumi.Output<string | undefined>;
   /** External key management, normalised; undefined in onboard mode. */
-  public readonly external!: pulumi.Output<KeyManagerExternalOutput | undefined>;
+  declare public readonly external: pulumi.Output<KeyManagerExternalOutput | undefined>;
   /** Onboard key management (a secret: it holds the passphrase); undefined in external mode. */
-  public readonly onboard!: pulumi.Output<KeyManagerOnboardOutput | undefined>;
+  declare public readonly onboard: pulumi.Output<KeyManagerOnboardOutput | undefined>;
   /** Whether an existing key manager may be taken over. */
-  public readonly adopt!: pulumi.Output<boolean>;
+  declare public readonly adopt: pulumi.Output<boolean>;
   /** The connection profile used; undefined for the stack's `ontap:*` settings. */
-  public readonly profile!: pulumi.Output<string | undefined>;
+  declare public readonly profile: pulumi.Output<string | undefined>;
   /** Which key servers this resource owns. */
-  public readonly serverManagement!: pulumi.Output<ServerManagement>;
+  declare public readonly serverManagement: pulumi.Output<ServerManagement>;
 
   /**
    * Looks up an existing key manager by UUID without managing it.
@@ -206,6 +206,9 @@ export class KeyManager extends pulumi.dynamic.Resource {
         ...opts,
         additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "onboard"])],
       },
+      // Type token `pulumi-nodejs:dynamic/ontap:KeyManager`: readable in previews and distinct per resource.
+      "ontap",
+      "KeyManager",
     );
   }
 }

@@ -21,6 +21,7 @@ import {
   listCertificates,
   rotateOnboardPassphrase,
   updateKeyManagerCertificates,
+  waitForKeyManagerJobs,
 } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import { addKeyServers, deleteKeyServer, listKeyServers, updateKeyServer } from "../../ontap/keyServers";
@@ -31,6 +32,7 @@ import {
   type KeyManagerOutputs,
   type KeyManagerPlanStep,
   type KeyManagerState,
+  type OnboardOutputs,
   type OntapKeyManagerRecord,
   buildKeyManagerOutputs,
   canonicalServerAddress,
@@ -46,7 +48,7 @@ import {
   readKeyManager,
 } from "../model";
 import { clientFor, setConfig } from "./connection";
-import { PartialStateError, hasOntapCode, messageOf } from "./failures";
+import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
 
 /** Stores the stack config (connection settings and credentials); see {@link setConfig}. */
@@ -64,7 +66,8 @@ export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult
 function checked(news: unknown): CheckedKeyManagerInputs {
   const result = checkKeyManager({}, news);
   if (!result.valid) {
-    throw new Error(`invalid KeyManager inputs: ${result.failures.map((f) => f.reason).join("; ")}`);
+    const reasons = result.failures.map((f) => (f.property === "" ? f.reason : `${f.property}: ${f.reason}`));
+    throw new Error(`invalid KeyManager inputs: ${reasons.join("; ")}`);
   }
   return result.inputs;
 }
@@ -293,6 +296,20 @@ async function converge(
   return outputs;
 }
 
+/**
+ * The scope's key manager after a create whose answer was lost. Later releases create through a job, which may
+ * still be running: the key manager appears only when it ends, so wait for pending create jobs and look again.
+ */
+async function findCreated(
+  client: OntapClient,
+  scope: { svmName?: string },
+): Promise<KeyManagerRecord | undefined> {
+  const found = await findKeyManagerForScope(client, scope);
+  if (found) return found;
+  if ((await waitForKeyManagerJobs(client, "POST", "/security/key-managers")) === 0) return undefined;
+  return findKeyManagerForScope(client, scope);
+}
+
 function scopeLock(inputs: { svm?: string; profile?: string }): string {
   return `scope:${inputs.profile ?? ""}:${inputs.svm ?? ""}`;
 }
@@ -301,11 +318,16 @@ function kmLock(uuid: string): string {
   return `km:${uuid.toLowerCase()}`;
 }
 
+/** See {@link createResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
+export function create(news: unknown): Promise<dynamic.CreateResult> {
+  return keepingSerializedProvider(news, createResource(news));
+}
+
 /**
  * Creates the key manager: one POST (`return_records=true`), then one PATCH per server with non-default
  * settings. See the README for `adopt` and for how a lost response is reconciled.
  */
-export async function create(news: unknown): Promise<dynamic.CreateResult> {
+async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const inputs = known(news);
   const client = clientFor(inputs.profile);
   return withLock(scopeLock(inputs), async () => {
@@ -351,7 +373,7 @@ export async function create(news: unknown): Promise<dynamic.CreateResult> {
       if (!isOutcomeUnknown(err)) throw err;
       // The POST may have been applied although its answer was lost: look before failing, so a retry makes
       // neither a duplicate nor an orphan.
-      const found = await findKeyManagerForScope(client, scope).catch(() => undefined);
+      const found = await findCreated(client, scope).catch(() => undefined);
       if (!found) throw err;
       const outputs = await converge(client, found, inputs, resolution);
       return { id: outputs.uuid, outs: outputsRecord(outputs) };
@@ -378,11 +400,16 @@ export async function create(news: unknown): Promise<dynamic.CreateResult> {
   });
 }
 
+/** See {@link updateResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
+export function update(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
+  return keepingSerializedProvider(news, updateResource(id, olds, news));
+}
+
 /**
  * Changes the key manager in place, planned against the previous outputs: certificates in one PATCH, servers
  * through the key-servers endpoint, the passphrase in one PATCH with the previous and the new one.
  */
-export async function update(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
+async function updateResource(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
   const previous = parseKeyManagerOutputs(olds);
   const inputs = known(news);
   const client = clientFor(inputs.profile);
@@ -438,8 +465,30 @@ export async function update(id: string, olds: unknown, news: unknown): Promise<
       }
       throw err;
     }
+    if (outputs.onboard?.keyBackup !== undefined && steps.some((s) => s.kind === "rotatePassphrase")) {
+      outputs.onboard = await withFreshKeyBackup(client, id, outputs.onboard);
+    }
     return { outs: outputsRecord(outputs) };
   });
+}
+
+/**
+ * A rotation re-wraps the key hierarchy, so the backup kept in state no longer restores with the new
+ * passphrase: read the new one (one GET). If that read fails, drop the stale backup rather than fail an update
+ * that has already rotated the passphrase (the next refresh fetches it).
+ */
+async function withFreshKeyBackup(
+  client: OntapClient,
+  id: string,
+  onboard: OnboardOutputs,
+): Promise<OnboardOutputs> {
+  const { keyBackup: _stale, ...rest } = onboard;
+  try {
+    const backup = (await findKeyManager(client, id, { keyBackup: true }))?.onboard?.key_backup;
+    return backup !== undefined ? { ...rest, keyBackup: backup } : rest;
+  } catch {
+    return rest;
+  }
 }
 
 /**
@@ -500,13 +549,22 @@ export async function delete_(id: string, props: unknown): Promise<void> {
     } catch (err) {
       if (err instanceof OntapNotFoundError) return;
       if (err instanceof OntapError && isOutcomeUnknown(err)) {
-        // The DELETE may have been applied although its answer was lost.
-        const still = await findKeyManager(client, id);
-        if (!still) return;
+        // The DELETE may have been applied although its answer was lost (on later releases, by a job that may
+        // still be running).
+        const path = `/security/key-managers/${id}`;
+        const gone = async (): Promise<boolean> => (await findKeyManager(client, id)) === undefined;
+        if (await gone()) return;
+        if ((await waitForKeyManagerJobs(client, "DELETE", path)) > 0 && (await gone())) return;
+        throw new Error(
+          `key manager ${id} was NOT deleted: the answer to the DELETE was lost (${messageOf(err)}), and the ` +
+            `key manager still exists. Nothing was changed; it stays in the stack: run the operation again.`,
+          { cause: err },
+        );
       }
+      const reason = messageOf(err);
       throw new Error(
-        `key manager ${id} was NOT deleted: ${messageOf(err)} Nothing was changed; the key manager stays in ` +
-          `the stack.`,
+        `key manager ${id} was NOT deleted: ${reason}${/[.!?]$/.test(reason) ? "" : "."} Nothing was changed; ` +
+          `the key manager stays in the stack.`,
         { cause: err },
       );
     }

@@ -172,7 +172,12 @@ export function stringSchema(): z.ZodString {
 
 /** A non-empty string without surrounding whitespace (names, references). */
 export function trimmedNameSchema(): z.ZodString {
-  return stringSchema()
-    .min(1, { error: messages.nonEmptyTrimmed })
-    .refine((s) => s.trim() === s, { error: messages.nonEmptyTrimmed });
+  return (
+    stringSchema()
+      .min(1, { error: messages.nonEmptyTrimmed })
+      .refine((s) => s.trim() === s, { error: messages.nonEmptyTrimmed })
+      // No ONTAP name holds a control character; one would only reach ONTAP inside a query filter.
+      // eslint-disable-next-line no-control-regex
+      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { error: "must not contain control characters" })
+  );
 }

@@ -1,0 +1,149 @@
+/**
+ * The `KeyServer` resource: one key server of an existing external key manager, managed on its own.
+ *
+ * @packageDocumentation
+ */
+
+import * as pulumi from "@pulumi/pulumi";
+import type { KeyServerConnectivity } from "./impl/keyServerProvider";
+
+export type { KeyServerConnectivity } from "./impl/keyServerProvider";
+
+/** The arguments of a {@link KeyServer}. */
+export interface KeyServerArgs {
+  /**
+   * UUID of the external key manager the server belongs to, e.g. a `KeyManager`'s `id`. That KeyManager must
+   * have `serverManagement: "listed"`: an `authoritative` one removes every server it does not list. Changing
+   * it replaces the KeyServer.
+   */
+  keyManager: pulumi.Input<string>;
+  /**
+   * `host[:port]`: an IPv4 address, a DNS name (case-insensitive) or a bracketed IPv6 address (`[fd00::1]:5696`).
+   * The port defaults to 5696 (KMIP), so `host` and `host:5696` are the same server. Changing it replaces the
+   * KeyServer (the new server is added before the old one is removed).
+   */
+  server: pulumi.Input<string>;
+  /** Seconds ONTAP waits for the server, 1-60. Default 25. Changing it is an in-place update (one PATCH). */
+  timeout?: pulumi.Input<number>;
+  /** KMIP username. Default "" (none). Changing it is an in-place update (one PATCH). */
+  username?: pulumi.Input<string>;
+  /**
+   * KMIP password; needs `username` and ONTAP 9.7 or later (on 9.6 the create or update fails before changing
+   * anything). Always stored as a secret, even when given as a plain string. ONTAP never shows it, so a password
+   * changed outside Pulumi is not detected; removing it from the program leaves the one ONTAP has.
+   */
+  password?: pulumi.Input<string>;
+  /**
+   * Name of a connection profile in the stack config `ontap:profiles`; omitted means the stack's `ontap:*`
+   * settings (or `ONTAP_*` environment variables). Changing it alone is an update that makes no call to ONTAP;
+   * later reads and changes go through the new profile (it never moves a server between clusters).
+   */
+  profile?: pulumi.Input<string>;
+  /**
+   * When the key manager already has this server, take it over and converge its settings to these arguments
+   * instead of failing. Default false. Changing it alone changes nothing.
+   */
+  adopt?: pulumi.Input<boolean>;
+}
+
+/** The provider behind {@link KeyServer}; see `keyServerProvider`. Its methods load the implementation lazily. */
+type Impl = typeof import("./impl/keyServerProvider");
+
+/**
+ * The dynamic provider object that {@link KeyServer} uses. Pulumi serializes it into every resource's state,
+ * so each method is a one-liner that loads the compiled implementation by package name at call time: nothing
+ * (schemas, HTTP agents, credentials) is captured, and the serialized text stays small.
+ */
+export const keyServerProvider: pulumi.dynamic.ResourceProvider = {
+  /* eslint-disable @typescript-eslint/no-require-imports -- the serialized provider must load code at call time */
+  configure: (r) => (require("pulumi-ontap-keymanager/ks") as Impl).configure(r),
+  check: (o, n) => (require("pulumi-ontap-keymanager/ks") as Impl).check(o, n),
+  diff: (i, o, n) => (require("pulumi-ontap-keymanager/ks") as Impl).diff(i, o, n),
+  create: (n) => (require("pulumi-ontap-keymanager/ks") as Impl).create(n),
+  read: (i, p) => (require("pulumi-ontap-keymanager/ks") as Impl).read(i, p),
+  update: (i, o, n) => (require("pulumi-ontap-keymanager/ks") as Impl).update(i, o, n),
+  delete: (i, p) => (require("pulumi-ontap-keymanager/ks") as Impl).delete(i, p),
+  /* eslint-enable @typescript-eslint/no-require-imports */
+};
+
+/**
+ * One key server of an existing external key manager, managed on its own (`/api/security/key-managers/{uuid}/
+ * key-servers`). The resource id is `<key manager uuid>/<host:port>`.
+ *
+ * Use it with a `KeyManager` whose `serverManagement` is `"listed"`: that KeyManager manages only the servers
+ * it lists and leaves KeyServers alone. The KeyManager's servers and its KeyServers together may number at most
+ * 4. Several KeyServers of one key manager may be created, changed and deleted in parallel.
+ *
+ * `pulumi import` does not work for dynamic resources; take over an existing server with `adopt: true`, or look
+ * one up read-only with {@link KeyServer.get}.
+ */
+export class KeyServer extends pulumi.dynamic.Resource {
+  /** UUID of the key manager (lower case). */
+  declare public readonly keyManager: pulumi.Output<string>;
+  /** Canonical `host:port`. */
+  declare public readonly server: pulumi.Output<string>;
+  /** Seconds. */
+  declare public readonly timeout: pulumi.Output<number>;
+  /** KMIP username ("" for none). */
+  declare public readonly username: pulumi.Output<string>;
+  /** The password last applied (a secret); undefined when none was set. */
+  declare public readonly password: pulumi.Output<string | undefined>;
+  /** Whether an existing server may be taken over. */
+  declare public readonly adopt: pulumi.Output<boolean>;
+  /** The connection profile used; undefined for the stack's `ontap:*` settings. */
+  declare public readonly profile: pulumi.Output<string | undefined>;
+  /**
+   * The server's connectivity as ONTAP reported it at the last refresh (ONTAP 9.7 and later; undefined on 9.6
+   * and before the first refresh, since creating and updating do not read it). Never causes a diff.
+   */
+  declare public readonly connectivity: pulumi.Output<KeyServerConnectivity | undefined>;
+
+  /**
+   * Looks up an existing key server without managing it.
+   *
+   * @param name - the Pulumi resource name.
+   * @param id - `<key manager uuid>/<host:port>`.
+   * @param state - optionally, the connection `profile` to read it through.
+   * @param opts - resource options.
+   */
+  public static get(
+    name: string,
+    id: pulumi.Input<pulumi.ID>,
+    state?: { profile?: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): KeyServer {
+    // With `id`, Pulumi reads the resource instead of creating it: key manager and server come from the id.
+    return new KeyServer(name, { profile: state?.profile } as KeyServerArgs, { ...opts, id });
+  }
+
+  /**
+   * @param name - the Pulumi resource name.
+   * @param args - the key server's settings.
+   * @param opts - resource options. `additionalSecretOutputs` always includes `password`.
+   */
+  constructor(name: string, args: KeyServerArgs, opts?: pulumi.CustomResourceOptions) {
+    const { password } = args;
+    super(
+      keyServerProvider,
+      name,
+      {
+        keyManager: args.keyManager,
+        server: args.server,
+        timeout: args.timeout,
+        username: args.username,
+        // Secret whatever the caller passed, so the engine keeps the password encrypted in state and hidden in diffs.
+        password: password === undefined ? undefined : pulumi.secret(password),
+        adopt: args.adopt,
+        profile: args.profile,
+        connectivity: undefined,
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "password"])],
+      },
+      // Type token `pulumi-nodejs:dynamic/ontap:KeyServer`: readable in previews and distinct per resource.
+      "ontap",
+      "KeyServer",
+    );
+  }
+}

@@ -1,0 +1,257 @@
+import { z } from "zod";
+import type { Env } from "./env";
+import { Code, OntapError, invalidContext, missingValue, notFound, refused } from "./errors";
+import { json } from "./http";
+import {
+  CONNECTIVITY_SHAPE,
+  MAX_SERVERS,
+  connectivity,
+  normalizeServers,
+  refuseDuplicates,
+} from "./keyManagers";
+import {
+  LINKS,
+  type CollectionSpec,
+  listResponse,
+  parseInstanceQuery,
+  parseListQuery,
+  parseWriteQuery,
+  project,
+} from "./query";
+import type { Release } from "./release";
+import type { Router } from "./router";
+import { normalizeServer } from "./serverAddress";
+import { type KmRec, type ServerRec, hashSecret } from "./state";
+import { checkRange, parseBody } from "./validate";
+import { runWrite } from "./writes";
+
+const specCache = new Map<boolean, CollectionSpec>();
+
+/** Query spec of `/api/security/key-managers/{uuid}/key-servers` for a release. */
+export function keyServerSpec(release: Release): CollectionSpec {
+  const later = release.later;
+  const cached = specCache.get(later);
+  if (cached) return cached;
+  const spec: CollectionSpec = {
+    shape: {
+      uuid: true,
+      server: true,
+      timeout: true,
+      username: true,
+      ...(later ? { connectivity: CONNECTIVITY_SHAPE } : {}),
+      _links: LINKS,
+    },
+    arrays: ["connectivity.node_states"],
+    expensive: later ? ["connectivity"] : [],
+    writeOnly: later ? ["password"] : [],
+    keys: ["uuid", "server"],
+    defaultFields: ["uuid", "server"],
+  };
+  specCache.set(later, spec);
+  return spec;
+}
+
+/** The href of a key server: the server URL-encoded (`host%3Aport`). */
+export function keyServerHref(kmUuid: string, server: string): string {
+  return `/api/security/key-managers/${kmUuid}/key-servers/${encodeURIComponent(server)}`;
+}
+
+/** A key server's full record. */
+export function renderKeyServer(env: Env, km: KmRec, s: ServerRec): Record<string, unknown> {
+  return {
+    uuid: km.uuid,
+    server: s.server,
+    timeout: s.timeout,
+    username: s.username,
+    ...(env.release.later ? { connectivity: connectivity(env) } : {}),
+    _links: { self: { href: keyServerHref(km.uuid, s.server) } },
+  };
+}
+
+const serverFields = {
+  server: z.string(),
+  timeout: z.number().int().optional(),
+  username: z.string().optional(),
+};
+const postSchema = z.strictObject({
+  ...serverFields,
+  server: z.string().optional(),
+  records: z.array(z.strictObject(serverFields)).optional(),
+});
+interface PatchBody {
+  timeout?: number;
+  username?: string;
+  password?: string;
+}
+const patchSchema96: z.ZodType<PatchBody> = z.strictObject({
+  timeout: z.number().int().optional(),
+  username: z.string().optional(),
+});
+const patchSchemaLater: z.ZodType<PatchBody> = z.strictObject({
+  timeout: z.number().int().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+});
+
+/** Looks a server up by its path form (raw or URL-decoded `host:port`; a missing port means 5696). */
+function findServer(km: KmRec, pathServer: string): ServerRec | undefined {
+  const n = normalizeServer(pathServer);
+  const key = "server" in n ? n.server : pathServer;
+  return km.external?.servers.find((s) => s.server === key);
+}
+
+/** `/api/security/key-managers/{uuid}/key-servers[/{server}]`. */
+export function registerKeyServerRoutes(router: Router, env: Env): void {
+  const spec = keyServerSpec(env.release);
+  const shapePaths = new Set(["uuid", "server", "timeout", "username", "connectivity", "_links"]);
+  const isReadable = (p: string): boolean => shapePaths.has(p) && (env.release.later || p !== "connectivity");
+  const kmOr404 = (uuid: string | undefined): KmRec => {
+    const km = env.model.keyManagers.get(uuid ?? "");
+    if (!km) throw notFound();
+    return km;
+  };
+  const externalOr828 = (km: KmRec): NonNullable<KmRec["external"]> => {
+    if (!km.external) {
+      throw refused(
+        Code.externalNotEnabled,
+        "External key management is not enabled for this key manager's scope.",
+      );
+    }
+    return km.external;
+  };
+  const notConfigured = (server: string): OntapError =>
+    refused(
+      Code.serverNotConfigured,
+      `Key server "${server}" is not configured for this key manager.`,
+      "server",
+    );
+
+  router.add("/api/security/key-managers/:uuid/key-servers", {
+    GET: (ctx) => {
+      const q = parseListQuery(ctx.pairs, spec);
+      const km = kmOr404(ctx.params.uuid);
+      const all = (km.external?.servers ?? []).map((s) => renderKeyServer(env, km, s));
+      const base = `/api/security/key-managers/${km.uuid}/key-servers`;
+      return json(200, listResponse(all, q, spec, base, ctx.rawQuery));
+    },
+
+    POST: (ctx) => {
+      const q = parseWriteQuery(ctx.pairs, { returnRecords: true });
+      const kmUuid = kmOr404(ctx.params.uuid).uuid;
+      const body = parseBody(postSchema, ctx.body, isReadable);
+      let incoming: ServerRec[];
+      if (body.records) {
+        if (body.server !== undefined || body.timeout !== undefined || body.username !== undefined) {
+          throw invalidContext(
+            "records",
+            body.server !== undefined ? "server" : body.timeout !== undefined ? "timeout" : "username",
+          );
+        }
+        if (body.records.length === 0) throw missingValue("records");
+        incoming = normalizeServers(body.records, "records.");
+      } else {
+        if (body.server === undefined) throw missingValue("server");
+        incoming = normalizeServers(
+          [{ server: body.server, timeout: body.timeout, username: body.username }],
+          "",
+        );
+      }
+      return runWrite(env, ctx, q, {
+        description: `POST /api/security/key-managers/${kmUuid}/key-servers`,
+        successStatus: 201,
+        apply: () => {
+          const km = kmOr404(kmUuid);
+          const ext = externalOr828(km);
+          if (ext.servers.length + incoming.length > MAX_SERVERS) {
+            throw refused(
+              Code.maxServers,
+              `At most ${MAX_SERVERS} key servers can be configured (${ext.servers.length} already are).`,
+              body.records ? "records" : "server",
+            );
+          }
+          refuseDuplicates(
+            [...ext.servers, ...incoming].map((s) => s.server),
+            body.records ? "records.server" : "server",
+          );
+          ext.servers.push(...incoming);
+          const first = incoming[0];
+          const headers = first ? { location: keyServerHref(km.uuid, first.server) } : undefined;
+          if (!q.returnRecords) return json(201, {}, headers);
+          const records = incoming.map((s) =>
+            project(renderKeyServer(env, km, s), { star: true, all: false, paths: [] }, spec),
+          );
+          return json(201, { num_records: records.length, records }, headers);
+        },
+      });
+    },
+  });
+
+  router.add("/api/security/key-managers/:uuid/key-servers/:server", {
+    GET: (ctx) => {
+      const sel = parseInstanceQuery(ctx.pairs, spec);
+      const km = kmOr404(ctx.params.uuid);
+      const s = findServer(km, ctx.params.server ?? "");
+      if (!s) throw notFound();
+      return json(200, project(renderKeyServer(env, km, s), sel, spec));
+    },
+
+    PATCH: (ctx) => {
+      const q = parseWriteQuery(ctx.pairs, {});
+      const kmUuid = kmOr404(ctx.params.uuid).uuid;
+      const pathServer = ctx.params.server ?? "";
+      const body = parseBody(env.release.later ? patchSchemaLater : patchSchema96, ctx.body, isReadable);
+      const password = body.password;
+      if (body.timeout === undefined && body.username === undefined && password === undefined) {
+        throw new OntapError(400, "262190", "You must provide one or more values to apply your changes.");
+      }
+      checkRange(body.timeout, 1, 60, "timeout");
+      return runWrite(env, ctx, q, {
+        description: `PATCH /api/security/key-managers/${kmUuid}/key-servers/${pathServer}`,
+        successStatus: 200,
+        apply: () => {
+          const km = kmOr404(kmUuid);
+          externalOr828(km);
+          const s = findServer(km, pathServer);
+          if (!s) throw notConfigured(pathServer);
+          const username = body.username ?? s.username;
+          if (password !== undefined && username === "") {
+            throw refused(
+              Code.missingUsername,
+              "A username is required to set a key-server password.",
+              "username",
+            );
+          }
+          if (body.timeout !== undefined) s.timeout = body.timeout;
+          s.username = username;
+          if (password !== undefined) s.password = hashSecret(password);
+          return json(200, {});
+        },
+      });
+    },
+
+    DELETE: (ctx) => {
+      const q = parseWriteQuery(ctx.pairs, { force: env.release.later });
+      const kmUuid = kmOr404(ctx.params.uuid).uuid;
+      const pathServer = ctx.params.server ?? "";
+      return runWrite(env, ctx, q, {
+        description: `DELETE /api/security/key-managers/${kmUuid}/key-servers/${pathServer}`,
+        successStatus: 200,
+        apply: () => {
+          const km = kmOr404(kmUuid);
+          const ext = externalOr828(km);
+          const s = findServer(km, pathServer);
+          if (!s) throw notConfigured(pathServer);
+          if (s.holdsKeys && !q.force && !ext.servers.some((o) => o !== s && o.holdsKeys)) {
+            throw refused(
+              Code.serverHoldsKeys,
+              `Key server "${s.server}" holds keys in use that no other configured key server has.`,
+              "server",
+            );
+          }
+          ext.servers = ext.servers.filter((o) => o !== s);
+          return json(200, {});
+        },
+      });
+    },
+  });
+}

@@ -1,0 +1,479 @@
+/**
+ * The KeyServer provider implementation against the simulator, playing ONTAP 9.6 (synchronous writes) and 9.13
+ * (asynchronous jobs): the exact ONTAP calls of each operation, parallel operations on one key manager, ONTAP's
+ * refusals explained, refresh (gone, drift), adopt, passwords, and coexistence with a KeyManager.
+ *
+ * One simulator at a time: each release's block starts its own and closes it when done.
+ */
+
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { startSimulator, type Simulator } from "../../simulator";
+import {
+  closeAllClients,
+  createKeyManager,
+  deleteKeyManager,
+  findCertificate,
+  type OntapClient,
+} from "../../provider/ontap";
+import {
+  addKeyServer,
+  deleteKeyServer,
+  findKeyServer,
+  updateKeyServer,
+} from "../../provider/ontap/keyServers";
+import { clientFor } from "../../provider/resources/impl/connection";
+import { PartialStateError } from "../../provider/resources/impl/failures";
+import * as kmImpl from "../../provider/resources/impl/keyManagerProvider";
+import * as ks from "../../provider/resources/impl/keyServerProvider";
+
+const PASSWORD = "kmip-password-4711-never-shown";
+
+/** A `configure` request whose config answers like the stack config of a program using the simulator. */
+function configureRequest(sim: Simulator): dynamic.ConfigureRequest {
+  const values: Record<string, string> = {
+    "ontap:host": sim.url,
+    "ontap:username": sim.username,
+    "ontap:password": sim.password,
+    "ontap:caCert": sim.caCert,
+  };
+  // Only `get` is used, as on a real pulumi.Config.
+  return { config: { get: (key: string) => values[key] } } as unknown as dynamic.ConfigureRequest;
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof Error) return err;
+    throw new Error(`rejected with a non-Error: ${String(err)}`, { cause: err });
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
+  const later = version !== "9.6";
+  let sim: Simulator;
+  let client: OntapClient;
+  let clientCertUuid: string;
+  let caUuid: string;
+  let km: string;
+
+  /** Status of a write that ONTAP accepted: synchronous on 9.6, a job on later releases. */
+  const ok = (status: number): number => (later ? 202 : status);
+  /** Status of a write that ONTAP refused: 400 on 9.6, a failing job (202) on later releases. */
+  const refused = later ? 202 : 400;
+
+  /** Calls since the last clear, as "METHOD path status", key manager UUID as {km}, job polls left out. */
+  function calls(): string[] {
+    return sim
+      .requestLog()
+      .sort((a, b) => a.seq - b.seq)
+      .filter((e) => !e.path.startsWith("/api/cluster/jobs/"))
+      .map((e) => `${e.method} ${e.path.split(km).join("{km}")} ${e.status}`);
+  }
+
+  /** The calls once `expected` are logged (an entry is logged when its response has closed; bounded wait). */
+  async function callsAfter(expected: number): Promise<string[]> {
+    const until = Date.now() + 2_000;
+    while (calls().length < expected && Date.now() < until) await sleep(10);
+    await sleep(20);
+    return calls();
+  }
+
+  const ksPath = (server: string): string =>
+    `/api/security/key-managers/{km}/key-servers/${encodeURIComponent(server)}`;
+  const collection = "/api/security/key-managers/{km}/key-servers";
+  const readFields = `?fields=uuid,server,timeout,username${later ? ",connectivity" : ""}`;
+  const baseFields = "?fields=uuid,server,timeout,username";
+
+  /** Checked inputs, as the engine passes them to create/update/diff. */
+  async function inputs(news: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const result = await ks.check({}, { keyManager: km, ...news });
+    expect(result.failures).toEqual([]);
+    return result.inputs as Record<string, unknown>;
+  }
+
+  async function newKeyManager(servers: string[], svm?: string): Promise<string> {
+    const record = await createKeyManager(client, {
+      ...(svm !== undefined ? { svm: { name: svm } } : {}),
+      external: {
+        clientCertificate: { uuid: clientCertUuid },
+        serverCaCertificates: [{ uuid: caUuid }],
+        servers: servers.map((server) => ({ server })),
+      },
+    });
+    return record.uuid;
+  }
+
+  beforeAll(async () => {
+    sim = await startSimulator({ ontapVersion: version, jobDelayMs: 10 });
+    await ks.configure(configureRequest(sim));
+    // The provider's own client (shared per cluster and process); its version probe is made once, here.
+    client = clientFor(undefined);
+    await client.clusterInfo();
+    clientCertUuid = (await findCertificate(client, "cluster-client"))!.uuid;
+    caUuid = (await findCertificate(client, "cluster-ca-1"))!.uuid;
+  });
+
+  afterAll(async () => {
+    await closeAllClients();
+    await sim?.close();
+  });
+
+  beforeEach(async () => {
+    sim.reset();
+    km = await newKeyManager(["10.0.0.1"]);
+    await callsAfter(1);
+    sim.clearRequestLog();
+  });
+
+  test("create, read, update, delete: one call each; host and host:5696 are the same server", async () => {
+    const news = await inputs({ server: "KS1.Example.com" });
+    expect(news).toEqual({
+      keyManager: km,
+      server: "ks1.example.com:5696",
+      timeout: 25,
+      username: "",
+      adopt: false,
+    });
+
+    const created = await ks.create(news);
+    expect(created.id).toBe(`${km}/ks1.example.com:5696`);
+    expect(created.outs).toEqual(news);
+    expect(await callsAfter(1)).toEqual([`POST ${collection} ${ok(201)}`]);
+
+    // check and diff make no calls
+    sim.clearRequestLog();
+    const same = await inputs({ server: "ks1.example.com:5696" });
+    expect(await ks.diff(created.id, created.outs, same)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+
+    const read = await ks.read(created.id, created.outs);
+    expect(await callsAfter(1)).toEqual([`GET ${ksPath("ks1.example.com:5696")}${readFields} 200`]);
+    expect(read.id).toBe(created.id);
+    expect(read.inputs).toEqual(news);
+    if (later) {
+      expect(read.props).toEqual({
+        ...news,
+        connectivity: { clusterAvailability: true, nodeStates: expect.any(Array) as unknown },
+      });
+    } else {
+      expect(read.props).toEqual(news);
+    }
+    // connectivity is not an input: no diff
+    expect((await ks.diff(created.id, read.props, news)).changes).toBe(false);
+
+    sim.clearRequestLog();
+    const changed = await inputs({ server: "ks1.example.com", timeout: 40, username: "kmip" });
+    expect(await ks.diff(created.id, read.props, changed)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await ks.update(created.id, read.props, changed);
+    expect(await callsAfter(1)).toEqual([`PATCH ${ksPath("ks1.example.com:5696")} ${ok(200)}`]);
+    expect(updated.outs).toEqual({
+      ...changed,
+      ...(later ? { connectivity: (read.props as { connectivity?: unknown }).connectivity } : {}),
+    });
+    expect(await findKeyServer(client, km, "ks1.example.com:5696")).toMatchObject({
+      timeout: 40,
+      username: "kmip",
+    });
+    expect((await ks.diff(created.id, updated.outs, changed)).changes).toBe(false);
+
+    sim.clearRequestLog();
+    await ks.delete(created.id, updated.outs);
+    expect(await callsAfter(1)).toEqual([`DELETE ${ksPath("ks1.example.com:5696")} ${ok(200)}`]);
+    expect(await findKeyServer(client, km, "ks1.example.com:5696")).toBeUndefined();
+
+    // Already gone is success.
+    sim.clearRequestLog();
+    await ks.delete(created.id, updated.outs);
+    expect(await callsAfter(1)).toEqual([`DELETE ${ksPath("ks1.example.com:5696")} ${refused}`]);
+  });
+
+  test("a create with timeout and username is one POST carrying them", async () => {
+    const created = await ks.create(await inputs({ server: "[FD00::0:7]:5697", timeout: 7, username: "u1" }));
+    expect(created.id).toBe(`${km}/[fd00::7]:5697`);
+    expect(await callsAfter(1)).toEqual([`POST ${collection} ${ok(201)}`]);
+    expect(await findKeyServer(client, km, "[fd00::7]:5697")).toMatchObject({ timeout: 7, username: "u1" });
+  });
+
+  test("changing only profile or adopt makes no call", async () => {
+    const created = await ks.create(await inputs({ server: "10.0.0.2" }));
+    sim.clearRequestLog();
+    const updated = await ks.update(
+      created.id,
+      created.outs,
+      await inputs({ server: "10.0.0.2", adopt: true }),
+    );
+    expect(updated.outs).toMatchObject({ adopt: true });
+    await sleep(50);
+    expect(calls()).toEqual([]);
+  });
+
+  test("a server the key manager already has: a clear error, or taken over with adopt", async () => {
+    const err = await rejectionOf(ks.create(await inputs({ server: "10.0.0.1", timeout: 30 })));
+    expect(err.message).toContain(`key manager ${km} already has key server 10.0.0.1:5696`);
+    expect(err.message).toContain("adopt: true");
+    expect(await callsAfter(1)).toEqual([`POST ${collection} ${refused}`]);
+
+    sim.clearRequestLog();
+    const adopted = await ks.create(await inputs({ server: "10.0.0.1:5696", timeout: 30, adopt: true }));
+    expect(adopted).toEqual({
+      id: `${km}/10.0.0.1:5696`,
+      outs: { keyManager: km, server: "10.0.0.1:5696", timeout: 30, username: "", adopt: true },
+    });
+    expect(await callsAfter(2)).toEqual([
+      `GET ${ksPath("10.0.0.1:5696")}${baseFields} 200`,
+      `PATCH ${ksPath("10.0.0.1:5696")} ${ok(200)}`,
+    ]);
+    expect(await findKeyServer(client, km, "10.0.0.1:5696")).toMatchObject({ timeout: 30 });
+
+    // Adopting a server that is not there yet just adds it.
+    sim.clearRequestLog();
+    await ks.create(await inputs({ server: "10.0.0.3", adopt: true }));
+    expect(await callsAfter(2)).toEqual([
+      `GET ${ksPath("10.0.0.3:5696")}${baseFields} 404`,
+      `POST ${collection} ${ok(201)}`,
+    ]);
+  });
+
+  test("4 KeyServers created, changed and deleted in parallel all succeed; a 5th is refused, explained", async () => {
+    // Room for 4: the key manager's initial server is removed behind its back.
+    await deleteKeyServer(client, km, "10.0.0.1:5696");
+    const servers = ["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4"];
+    sim.clearRequestLog();
+    const created = await Promise.all(servers.map(async (server) => ks.create(await inputs({ server }))));
+    expect(created.map((c) => c.id).sort()).toEqual(servers.map((s) => `${km}/${s}:5696`));
+    expect(await callsAfter(4)).toEqual(Array(4).fill(`POST ${collection} ${ok(201)}`));
+    /** Writes (W) and job polls (J) in arrival order: serialised writes each finish their job before the next. */
+    const order = (): string =>
+      sim
+        .requestLog()
+        .sort((a, b) => a.seq - b.seq)
+        .map((e) => (e.path.startsWith("/api/cluster/jobs/") ? "J" : "W"))
+        .join("");
+    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+
+    sim.clearRequestLog();
+    const err = await rejectionOf(ks.create(await inputs({ server: "10.1.0.5" })));
+    expect(err.message).toContain(`key manager ${km} already has 4 key servers`);
+    expect(err.message).toContain("65536038");
+    expect(err.message).toContain("Fix: remove a key server first");
+    expect(await callsAfter(1)).toEqual([`POST ${collection} ${refused}`]);
+
+    sim.clearRequestLog();
+    const updated = await Promise.all(
+      created.map(async (c) =>
+        ks.update(c.id, c.outs, await inputs({ server: (c.outs as { server: string }).server, timeout: 50 })),
+      ),
+    );
+    expect(updated.map((u) => (u.outs as { timeout: number }).timeout)).toEqual([50, 50, 50, 50]);
+    expect((await callsAfter(4)).sort()).toEqual(
+      servers.map((s) => `PATCH ${ksPath(`${s}:5696`)} ${ok(200)}`),
+    );
+    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+
+    sim.clearRequestLog();
+    await Promise.all(created.map((c, i) => ks.delete(c.id, updated[i]!.outs)));
+    expect((await callsAfter(4)).sort()).toEqual(
+      servers.map((s) => `DELETE ${ksPath(`${s}:5696`)} ${ok(200)}`),
+    );
+    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+    for (const s of servers) expect(await findKeyServer(client, km, s)).toBeUndefined();
+  });
+
+  test("deleting the last server holding some keys is refused (65536700), explained, nothing changed", async () => {
+    const created = await ks.create(await inputs({ server: "10.0.0.2" }));
+    sim.setServerHoldsKeys(km, "10.0.0.2:5696", true);
+    sim.clearRequestLog();
+    const err = await rejectionOf(ks.delete(created.id, created.outs));
+    expect(err.message).toContain(`key server 10.0.0.2:5696 of key manager ${km} was NOT removed`);
+    expect(err.message).toContain("65536700");
+    expect(err.message).toContain("Fix: first add a key server that holds the same keys");
+    expect(await callsAfter(1)).toEqual([`DELETE ${ksPath("10.0.0.2:5696")} ${refused}`]);
+    expect(await findKeyServer(client, km, "10.0.0.2:5696")).toBeDefined();
+
+    // Once another server holds the keys too, it goes.
+    sim.setServerHoldsKeys(km, "10.0.0.1:5696", true);
+    await ks.delete(created.id, created.outs);
+    expect(await findKeyServer(client, km, "10.0.0.2:5696")).toBeUndefined();
+  });
+
+  test("read: a server removed out of band, or its key manager, is gone", async () => {
+    const created = await ks.create(await inputs({ server: "10.0.0.2" }));
+    await deleteKeyServer(client, km, "10.0.0.2:5696");
+    expect(await ks.read(created.id, created.outs)).toEqual({ id: "", props: {} });
+
+    const other = await ks.create(await inputs({ server: "10.0.0.3" }));
+    await deleteKeyManager(client, km);
+    expect(await ks.read(other.id, other.outs)).toEqual({ id: "", props: {} });
+  });
+
+  test("read: timeout and username changed out of band are drift, and the next update reverts them", async () => {
+    const news = await inputs({ server: "10.0.0.2", timeout: 20, username: "alice" });
+    const created = await ks.create(news);
+    await updateKeyServer(client, km, "10.0.0.2:5696", { timeout: 59, username: "mallory" });
+
+    const read = await ks.read(created.id, created.outs);
+    expect(read.inputs).toEqual({ ...news, timeout: 59, username: "mallory" });
+    expect(read.props).toMatchObject({ timeout: 59, username: "mallory" });
+    expect(await ks.diff(created.id, read.props, news)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+
+    sim.clearRequestLog();
+    await ks.update(created.id, read.props, news);
+    expect(await callsAfter(1)).toEqual([`PATCH ${ksPath("10.0.0.2:5696")} ${ok(200)}`]);
+    expect(await findKeyServer(client, km, "10.0.0.2:5696")).toMatchObject({
+      timeout: 20,
+      username: "alice",
+    });
+  });
+
+  if (!later) {
+    test("a lost POST answer is reconciled by reading the server back", async () => {
+      sim.injectFault({ method: "POST", path: /\/key-servers$/, action: { type: "drop-after-apply" } });
+      const created = await ks.create(await inputs({ server: "10.0.0.2", timeout: 9 }));
+      expect(created.id).toBe(`${km}/10.0.0.2:5696`);
+      expect(await callsAfter(2)).toEqual([
+        `POST ${collection} 0`,
+        `GET ${ksPath("10.0.0.2:5696")}${baseFields} 200`,
+      ]);
+    });
+
+    test("password: a clear error before any write, on create and on update", async () => {
+      const err = await rejectionOf(
+        ks.create(await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD })),
+      );
+      expect(err.message).toContain("key server passwords need ONTAP 9.7 or later");
+      expect(err.message).toContain("runs ONTAP 9.6.0");
+      expect(err.message).toContain("Nothing was changed. Fix: remove `password` from the KeyServer");
+      expect(err.message).not.toContain(PASSWORD);
+      await sleep(50);
+      expect(calls()).toEqual([]);
+      expect(await findKeyServer(client, km, "10.0.0.2:5696")).toBeUndefined();
+
+      const created = await ks.create(await inputs({ server: "10.0.0.2", username: "u" }));
+      sim.clearRequestLog();
+      const upd = await rejectionOf(
+        ks.update(
+          created.id,
+          created.outs,
+          await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD }),
+        ),
+      );
+      expect(upd.message).toContain("key server passwords need ONTAP 9.7 or later");
+      expect(upd.message).not.toContain(PASSWORD);
+      await sleep(50);
+      expect(calls()).toEqual([]);
+    });
+  } else {
+    test("password: one PATCH after the POST; a change is one PATCH; never in errors", async () => {
+      const news = await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD });
+      const created = await ks.create(news);
+      expect(created.outs).toEqual({ ...news, password: PASSWORD });
+      expect(await callsAfter(2)).toEqual([`POST ${collection} 202`, `PATCH ${ksPath("10.0.0.2:5696")} 202`]);
+
+      sim.clearRequestLog();
+      const rotated = await inputs({ server: "10.0.0.2", username: "u", password: `${PASSWORD}-2` });
+      expect(await ks.diff(created.id, created.outs, rotated)).toMatchObject({ changes: true, replaces: [] });
+      const updated = await ks.update(created.id, created.outs, rotated);
+      expect(updated.outs).toMatchObject({ password: `${PASSWORD}-2` });
+      expect(await callsAfter(1)).toEqual([`PATCH ${ksPath("10.0.0.2:5696")} 202`]);
+
+      // Refresh keeps the password (ONTAP never shows it): no perpetual diff.
+      const read = await ks.read(created.id, updated.outs);
+      expect((await ks.diff(created.id, read.props, rotated)).changes).toBe(false);
+    });
+
+    test("password: a failed PATCH after the POST records the server without its password", async () => {
+      sim.injectFault({
+        method: "PATCH",
+        path: /\/key-servers\//,
+        action: { type: "job-failure", code: 65536921, message: "KMIP command failed" },
+      });
+      const news = await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD });
+      const err = await rejectionOf(ks.create(news));
+      expect(err).toBeInstanceOf(PartialStateError);
+      const partial = err as PartialStateError;
+      expect(partial.id).toBe(`${km}/10.0.0.2:5696`);
+      expect(partial.properties).toEqual({
+        keyManager: km,
+        server: "10.0.0.2:5696",
+        timeout: 25,
+        username: "u",
+        adopt: false,
+      });
+      expect(partial.message).toContain("could not set its password");
+      expect(partial.message).toContain("65536921");
+      expect(partial.message).not.toContain(PASSWORD);
+      expect(JSON.stringify(partial.reasons)).not.toContain(PASSWORD);
+      // The next `pulumi up` sees the password as a change and sends it.
+      expect((await ks.diff(partial.id, partial.properties, news)).changes).toBe(true);
+    });
+  }
+
+  test("coexistence: a listed KeyManager with 2 servers and 2 KeyServers on it converge with no diff", async () => {
+    await deleteKeyManager(client, km);
+    const kmNews = await kmImpl.check(
+      {},
+      {
+        external: {
+          clientCertificate: "cluster-client",
+          serverCaCertificates: ["cluster-ca-1"],
+          servers: ["10.2.0.1", { server: "10.2.0.2", timeout: 30 }],
+        },
+        serverManagement: "listed",
+      },
+    );
+    expect(kmNews.failures).toEqual([]);
+    const kmCreated = await kmImpl.create(kmNews.inputs);
+    km = kmCreated.id;
+
+    const ksNews = [
+      await inputs({ server: "10.2.0.3", username: "svc" }),
+      await inputs({ server: "10.2.0.4:5697", timeout: 45 }),
+    ];
+    const created = await Promise.all(ksNews.map((n) => ks.create(n)));
+
+    const kmRead = await kmImpl.read(km, kmCreated.outs);
+    expect(await kmImpl.diff(km, kmRead.props, kmNews.inputs)).toMatchObject({ changes: false });
+    for (const [i, c] of created.entries()) {
+      const read = await ks.read(c.id, c.outs);
+      expect(await ks.diff(c.id, read.props, ksNews[i])).toMatchObject({ changes: false });
+    }
+    // An update of the listed KeyManager leaves the KeyServers alone.
+    const kmUpdated = await kmImpl.update(km, kmRead.props, kmNews.inputs);
+    expect(kmUpdated.outs).toMatchObject({ uuid: km });
+    for (const c of created) expect((await ks.read(c.id, c.outs)).id).toBe(c.id);
+  });
+
+  test("coexistence: a rogue server on an authoritative KeyManager stays visible as drift", async () => {
+    await deleteKeyManager(client, km);
+    const kmNews = await kmImpl.check(
+      {},
+      {
+        external: {
+          clientCertificate: "cluster-client",
+          serverCaCertificates: ["cluster-ca-1"],
+          servers: ["10.3.0.1"],
+        },
+      },
+    );
+    const kmCreated = await kmImpl.create(kmNews.inputs);
+    km = kmCreated.id;
+    await addKeyServer(client, km, { server: "10.3.0.66" });
+
+    const kmRead = await kmImpl.read(km, kmCreated.outs);
+    expect(JSON.stringify(kmRead.props)).toContain("10.3.0.66:5696");
+    expect(await kmImpl.diff(km, kmRead.props, kmNews.inputs)).toMatchObject({ changes: true });
+  });
+});

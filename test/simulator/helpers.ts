@@ -1,0 +1,147 @@
+/** Shared helpers of the simulator's conformance tests: a verifying HTTPS client and small utilities. */
+import { Agent, request } from "undici";
+import type { Simulator } from "../../simulator";
+
+/** A parsed JSON body, readable at any depth (tests assert on the values). */
+export type Body = { readonly [key: string]: Body } & readonly Body[];
+
+/** An answer. */
+export interface Res {
+  status: number;
+  body: Body;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** `null` sends no Authorization header; a string replaces the simulator's credentials ("user:pw"). */
+  auth?: string | null;
+  /** Client-side limit on the whole call (aborts it, which closes the connection). */
+  timeoutMs?: number;
+  /** Raw body text (instead of JSON). */
+  raw?: string;
+}
+
+/** An HTTPS client that verifies the simulator's certificate with its caCert (never turned off). */
+export class Client {
+  readonly agent: Agent;
+
+  constructor(readonly sim: Pick<Simulator, "url" | "caCert" | "username" | "password">) {
+    this.agent = new Agent({ connect: { ca: sim.caCert }, keepAliveTimeout: 2_000 });
+  }
+
+  /** Sends one request; `path` is appended to the simulator's URL as is. */
+  async call(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Res> {
+    const creds = opts.auth === undefined ? `${this.sim.username}:${this.sim.password}` : opts.auth;
+    const headers: Record<string, string> = { accept: "application/hal+json" };
+    if (creds !== null) headers.authorization = `Basic ${Buffer.from(creds).toString("base64")}`;
+    let payload: string | undefined = opts.raw;
+    if (body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    const r = await request(`${this.sim.url}${path}`, {
+      method: method as "GET",
+      headers,
+      body: payload,
+      dispatcher: this.agent,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+    const text = await r.body.text();
+    return { status: r.statusCode, body: (text ? JSON.parse(text) : {}) as Body, headers: r.headers };
+  }
+
+  get(path: string, opts?: CallOptions): Promise<Res> {
+    return this.call("GET", path, undefined, opts);
+  }
+
+  post(path: string, body?: unknown, opts?: CallOptions): Promise<Res> {
+    return this.call("POST", path, body ?? {}, opts);
+  }
+
+  patch(path: string, body: unknown, opts?: CallOptions): Promise<Res> {
+    return this.call("PATCH", path, body, opts);
+  }
+
+  del(path: string, opts?: CallOptions): Promise<Res> {
+    return this.call("DELETE", path, undefined, opts);
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+/** The value as a string (fails the test when it is not one). */
+export function str(v: unknown): string {
+  if (typeof v !== "string") throw new Error(`expected a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Records of a collection answer. */
+export function records(res: Res): Body[] {
+  return list(res.body.records);
+}
+
+/** A JSON array as a list (fails the test when it is not an array). */
+export function list(v: Body | undefined): Body[] {
+  const u: unknown = v;
+  if (!Array.isArray(u)) throw new Error(`expected an array, got ${JSON.stringify(v)}`);
+  return u as Body[];
+}
+
+/** A valid onboard passphrase (32+ ASCII characters). */
+export const PASSPHRASE = "correct horse battery staple 0001";
+/** Another valid one. */
+export const PASSPHRASE2 = "correct horse battery staple 0002";
+
+/** Waits for `condition`, polling every 10 ms, for at most `timeoutMs`. */
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 3_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A POST body for an external key manager of a data SVM, from the seeded certificates. */
+export function externalBody(
+  svm: string,
+  servers: unknown[] = [{ server: "10.0.0.1" }],
+): Record<string, unknown> {
+  return {
+    svm: { name: svm },
+    external: {
+      client_certificate: { name: `${svm}-client` },
+      server_ca_certificates: [{ name: `${svm}-ca-1` }],
+      servers,
+    },
+  };
+}
+
+/** A POST body for an external key manager at cluster scope (no svm), from the seeded certificates. */
+export function clusterExternalBody(servers: unknown[] = [{ server: "10.0.0.1" }]): Record<string, unknown> {
+  return {
+    external: {
+      client_certificate: { name: "cluster-client" },
+      server_ca_certificates: [{ name: "cluster-ca-1" }],
+      servers,
+    },
+  };
+}
+
+/** Creates a key manager on a 9.6 simulator and returns its uuid (fails the test on any other answer). */
+export async function createKm(c: Client, body: unknown): Promise<string> {
+  const r = await c.post("/api/security/key-managers", body);
+  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const loc = r.headers.location;
+  if (typeof loc !== "string") throw new Error("no location header");
+  return loc.split("/").pop() ?? "";
+}
+
+/** Expects an ONTAP error answer. */
+export function expectError(res: Res, status: number, code: string, target?: string): void {
+  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
+  if (target !== undefined) expect(res.body.error?.target).toBe(target);
+}
