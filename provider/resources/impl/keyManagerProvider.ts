@@ -220,13 +220,50 @@ async function outputsAfterFailure(
   client: OntapClient,
   uuid: string,
   intended: KeyManagerOutputs,
+  previous?: KeyManagerOutputs,
 ): Promise<KeyManagerOutputs | undefined> {
   try {
     const record = await findKeyManager(client, uuid);
-    return record ? readKeyManager(toModelRecord(record), intended).outputs : undefined;
+    if (!record) return undefined;
+    const model = toModelRecord(record);
+    const clientUuid = model.external?.client_certificate?.uuid.toLowerCase();
+    return readKeyManager(model, spellingReference(intended, previous, clientUuid)).outputs;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The outputs whose certificate spellings a read-back after a failed update should reuse: the intended ones
+ * where the change went through, the previous ones where it did not, so a refused update keeps the user's
+ * names instead of recording bare UUIDs (which would show a change that makes no call).
+ */
+function spellingReference(
+  intended: KeyManagerOutputs,
+  previous: KeyManagerOutputs | undefined,
+  clientUuid: string | undefined,
+): KeyManagerOutputs {
+  const next = intended.external;
+  const before = previous?.external;
+  if (!next || !before) return intended;
+  const pairs = new Map<string, string>();
+  before.serverCaCertificates.forEach((ref, i) => pairs.set(ref, before.serverCaCertificateUuids[i]!));
+  next.serverCaCertificates.forEach((ref, i) => pairs.set(ref, next.serverCaCertificateUuids[i]!));
+  return {
+    ...intended,
+    external: {
+      ...next,
+      // readKeyManager matches one client certificate spelling by UUID: offer the one ONTAP holds.
+      ...(clientUuid !== before.clientCertificateUuid
+        ? {}
+        : {
+            clientCertificate: before.clientCertificate,
+            clientCertificateUuid: before.clientCertificateUuid,
+          }),
+      serverCaCertificates: [...pairs.keys()],
+      serverCaCertificateUuids: [...pairs.values()],
+    },
+  };
 }
 
 function outputsRecord(outputs: KeyManagerOutputs): Record<string, unknown> {
@@ -453,7 +490,7 @@ async function updateResource(id: string, olds: unknown, news: unknown): Promise
       });
     } catch (err) {
       if (steps.length > 1 || !(err instanceof OntapError) || err.mayHaveReachedServer) {
-        const now = await outputsAfterFailure(client, id, outputs);
+        const now = await outputsAfterFailure(client, id, outputs, previous);
         if (now) {
           throw new PartialStateError(
             `could not finish updating key manager ${id}: ${messageOf(err)}`,

@@ -1,0 +1,31 @@
+/**
+ * The quickstart: one external (KMIP) key manager, for the whole cluster or for one data SVM.
+ *
+ * Stack config (namespace: the project's name):
+ * - `clientCertificate`: name or UUID of the client certificate installed in that scope.
+ * - `serverCaCertificates`: JSON list of the CA certificates that sign the key servers' certificates.
+ * - `servers`: JSON list of key servers, `"host[:port]"` strings or `{"server", "timeout", "username"}` objects.
+ * - `svm` (optional): a data SVM's name; unset means the cluster scope.
+ *
+ * @packageDocumentation
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { KeyManager, type KeyManagerServerArgs } from "pulumi-ontap-keymanager";
+
+/** The program: declares the key manager and returns the stack outputs. */
+export function program(): Promise<Record<string, pulumi.Output<unknown>>> {
+  const config = new pulumi.Config();
+  const keyManager = new KeyManager("key-manager", {
+    svm: config.get("svm"),
+    external: {
+      clientCertificate: config.require("clientCertificate"),
+      serverCaCertificates: config.requireObject<string[]>("serverCaCertificates"),
+      servers: config.requireObject<(string | KeyManagerServerArgs)[]>("servers"),
+    },
+  });
+  return Promise.resolve({
+    keyManagerUuid: keyManager.id,
+    scope: keyManager.scope,
+    keyServers: keyManager.external.apply((external) => external?.servers.map((s) => s.server) ?? []),
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * End to end with the real Pulumi engine: failing updates, on both release behaviours (9.6 refuses a write
+ * synchronously; later releases accept it and fail its job). The user must see ONTAP's code and our explanation,
+ * and the state must stay consistent: nothing recorded for a refused create, the previous settings kept for a
+ * refused update, and later operations (refresh, up, destroy) working on it.
+ */
+import { program } from "../../examples/quickstart/program";
+import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
+import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type Simulator, startSimulator } from "../../simulator";
+import {
+  E2E_TEST_TIMEOUT_MS,
+  ENGINE_SETUP_TIMEOUT_MS,
+  exampleDir,
+  expectNoPlaintextSecrets,
+  prepareEngine,
+  projectNameOf,
+  writes,
+} from "./helpers";
+
+/** A well-formed certificate UUID that the cluster does not have. */
+const MISSING_CERTIFICATE = "0badc0de-0000-4000-8000-00000000e2e0";
+
+/** The message of a rejected operation. */
+async function failure(operation: Promise<unknown>): Promise<string> {
+  try {
+    await operation;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  throw new Error("expected the operation to fail, but it succeeded");
+}
+
+describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
+  const programDir = exampleDir("quickstart");
+  const project = projectNameOf(programDir);
+  let sim: Simulator;
+  let admin: OntapAdmin;
+  let stack: EngineStack;
+
+  beforeAll(async () => {
+    await prepareEngine();
+    sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
+    admin = new OntapAdmin(sim);
+    stack = await openStack({
+      projectName: project,
+      program,
+      programDir,
+      config: {
+        ...ontapConfig(sim),
+        [`${project}:clientCertificate`]: { value: MISSING_CERTIFICATE },
+        [`${project}:serverCaCertificates`]: { value: JSON.stringify(["cluster-ca-1"]) },
+        [`${project}:servers`]: { value: JSON.stringify(["10.0.0.1"]) },
+      },
+    });
+  }, ENGINE_SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await stack?.close();
+    await admin?.close();
+    await sim?.close();
+  });
+
+  test(
+    "a create refused for a certificate that is not installed shows ONTAP's code and the fix; nothing is recorded",
+    async () => {
+      const message = await failure(stack.up());
+      expect(message).toContain("65536821");
+      expect(message).toContain("the certificate is not installed");
+      expect(message).toMatch(/Fix: install the certificate/);
+      expectNoPlaintextSecrets(message, { "ONTAP password": sim.password });
+
+      expect(await stack.resources()).toEqual([]);
+      expect(sim.keyManagers()).toEqual([]);
+
+      // Once the program names an installed certificate, the same stack converges.
+      await stack.setConfig({ [`${project}:clientCertificate`]: { value: "cluster-client" } });
+      expect((await stack.up()).changes).toEqual({ "key-manager": ["create"] });
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "an update refused for a client certificate with another key pair keeps the previous settings in the state",
+    async () => {
+      const before = await admin.keyManager();
+      await stack.setConfig({ [`${project}:clientCertificate`]: { value: "cluster-client-other" } });
+
+      const message = await failure(stack.up());
+      expect(message).toContain("65536850");
+      expect(message).toContain("different key pair");
+      expect(message).toMatch(/Fix: /);
+      expect(await admin.keyManager()).toEqual(before);
+
+      // The state still describes what ONTAP holds: a refresh finds no drift, only the program's pending change.
+      expect((await stack.preview({ refresh: true })).changes).toEqual({ "key-manager": ["update"] });
+      // Back to the installed certificate: ONTAP already matches, so converging writes nothing.
+      await stack.setConfig({ [`${project}:clientCertificate`]: { value: "cluster-client" } });
+      // The refused update left the user's certificate name in state, so there is nothing to show either.
+      expect((await stack.preview({ refresh: true })).changes).toEqual({});
+      sim.clearRequestLog();
+      await stack.up({ refresh: true });
+      expect(writes(sim)).toEqual([]);
+      expect(await admin.keyManager()).toEqual(before);
+      expect((await stack.preview({ refresh: true })).changes).toEqual({});
+
+      expect((await stack.destroy()).changes).toEqual({ "key-manager": ["delete"] });
+      expect(sim.keyManagers()).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});
