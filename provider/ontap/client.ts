@@ -159,6 +159,16 @@ interface Transport {
 const transports = new Map<string, Transport>();
 const clients = new Map<string, OntapClient>();
 
+let generation = 0;
+
+/**
+ * Changes whenever {@link closeAllClients} runs, so a caller that keeps a client from {@link getClient} can
+ * tell it was closed and ask again.
+ */
+export function clientGeneration(): number {
+  return generation;
+}
+
 /**
  * The client for a cluster, shared by every caller in the process that has the same settings (and
  * options): resources handled by one provider process reuse its connections and its version probe.
@@ -181,6 +191,7 @@ export function getClient(settings: ConnectionSettings, options: ClientOptions =
  * shutting down; idle sockets never keep the process alive anyway.
  */
 export async function closeAllClients(): Promise<void> {
+  generation += 1;
   const agents = [...transports.values()].map((t) => t.agent);
   transports.clear();
   clients.clear();

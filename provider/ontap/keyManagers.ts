@@ -406,3 +406,28 @@ export async function rotateOnboardPassphrase(
 export async function deleteKeyManager(client: OntapClient, uuid: string): Promise<WriteResult<unknown>> {
   return client.delete(`/security/key-managers/${pathSegment(uuid)}`);
 }
+
+/**
+ * Waits for every unfinished job whose description mentions `text` (a key manager's uuid, or
+ * `<uuid>/key-servers`). After a lost answer on a later release, the write's job may still be running: look
+ * only once it has ended.
+ *
+ * @param client - The cluster.
+ * @param text - What the job descriptions must mention.
+ * @returns How many jobs were waited for.
+ */
+export async function waitForJobsMentioning(client: OntapClient, text: string): Promise<number> {
+  const jobs = await client.getCollection("/cluster/jobs", jobRecordSchema, {
+    fields: JOB_FIELDS,
+    query: { state: "queued|running|paused" },
+  });
+  const pending = jobs.filter(
+    (j) => j.description !== undefined && decodeURIComponent(j.description).includes(text),
+  );
+  for (const job of pending) {
+    await client.waitForJob(job.uuid, {}).catch((err: unknown) => {
+      if (!(err instanceof OntapJobFailedError)) throw err;
+    });
+  }
+  return pending.length;
+}

@@ -5,11 +5,13 @@
  * @packageDocumentation
  */
 
-import { type ConfigSource, type ConnectionSettings, getClient, resolveConnection } from "../../ontap";
+import { type ConfigSource, clientGeneration, getClient, resolveConnection } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 
 let config: ConfigSource | undefined;
-const settingsByProfile = new Map<string, ConnectionSettings>();
+// Resolved once per profile: resolving (and keying the shared pool) costs hashing that a refresh of hundreds
+// of resources should not pay on every call.
+const clientsByProfile = new Map<string, { client: OntapClient; generation: number }>();
 
 /**
  * Stores the stack config. Synchronous on purpose: the dynamic provider host caches a provider before its
@@ -19,22 +21,21 @@ const settingsByProfile = new Map<string, ConnectionSettings>();
  */
 export function setConfig(source: ConfigSource): void {
   config = source;
-  settingsByProfile.clear();
+  clientsByProfile.clear();
 }
 
 /**
  * The client for a profile (or the default connection), resolved from the stack config with the
- * environment as fallback. Settings are resolved once per profile; clients share pools per cluster.
+ * environment as fallback. Resolved once per profile; clients share pools per cluster.
  *
  * @param profile - A name from `ontap:profiles`, or undefined for the stack's `ontap:*` settings.
  * @throws OntapConfigurationError naming the setting to add.
  */
 export function clientFor(profile: string | undefined): OntapClient {
   const key = profile ?? "";
-  let settings = settingsByProfile.get(key);
-  if (!settings) {
-    settings = resolveConnection({ config: config ?? {}, env: process.env, profile });
-    settingsByProfile.set(key, settings);
-  }
-  return getClient(settings);
+  const cached = clientsByProfile.get(key);
+  if (cached && cached.generation === clientGeneration()) return cached.client;
+  const client = getClient(resolveConnection({ config: config ?? {}, env: process.env, profile }));
+  clientsByProfile.set(key, { client, generation: clientGeneration() });
+  return client;
 }

@@ -22,6 +22,7 @@ import {
   rotateOnboardPassphrase,
   updateKeyManagerCertificates,
   waitForKeyManagerJobs,
+  waitForJobsMentioning,
 } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import { addKeyServers, deleteKeyServer, listKeyServers, updateKeyServer } from "../../ontap/keyServers";
@@ -177,8 +178,10 @@ async function runSteps(
   uuid: string,
   steps: readonly KeyManagerPlanStep[],
   passphrases: { existing?: string; next?: string },
+  progress: { failed?: KeyManagerPlanStep } = {},
 ): Promise<void> {
   for (const step of steps) {
+    progress.failed = step;
     switch (step.kind) {
       case "patchCertificates":
         await updateKeyManagerCertificates(client, uuid, {
@@ -213,6 +216,7 @@ async function runSteps(
         break;
     }
   }
+  progress.failed = undefined;
 }
 
 /** Outputs for what ONTAP holds now, re-read after a failure midway, keeping the user's spellings. */
@@ -223,6 +227,8 @@ async function outputsAfterFailure(
   previous?: KeyManagerOutputs,
 ): Promise<KeyManagerOutputs | undefined> {
   try {
+    // On later releases the failed write's job may still be running: read what it leaves behind.
+    await waitForJobsMentioning(client, uuid).catch(() => 0);
     const record = await findKeyManager(client, uuid);
     if (!record) return undefined;
     const model = toModelRecord(record);
@@ -343,7 +349,8 @@ async function findCreated(
 ): Promise<KeyManagerRecord | undefined> {
   const found = await findKeyManagerForScope(client, scope);
   if (found) return found;
-  if ((await waitForKeyManagerJobs(client, "POST", "/security/key-managers")) === 0) return undefined;
+  // Look again even when no job is pending any more: it may have ended between the two looks.
+  await waitForKeyManagerJobs(client, "POST", "/security/key-managers");
   return findKeyManagerForScope(client, scope);
 }
 
@@ -483,11 +490,25 @@ async function updateResource(id: string, olds: unknown, news: unknown): Promise
       serverManagement: inputs.serverManagement,
       previouslyManaged: (previous.external?.servers ?? []).map((s) => s.server),
     });
+    const progress: { failed?: KeyManagerPlanStep } = {};
+    const passphrases = {
+      ...(previous.onboard?.passphrase !== undefined ? { existing: previous.onboard.passphrase } : {}),
+      ...(inputs.onboard ? { next: inputs.onboard.passphrase } : {}),
+    };
     try {
-      await runSteps(client, id, steps, {
-        ...(previous.onboard?.passphrase !== undefined ? { existing: previous.onboard.passphrase } : {}),
-        ...(inputs.onboard ? { next: inputs.onboard.passphrase } : {}),
-      });
+      try {
+        await runSteps(client, id, steps, passphrases, progress);
+      } catch (err) {
+        // A rotation whose answer was lost: send it again once. Accepted, it is applied now; refused because
+        // the existing passphrase no longer matches (65536139), the first one was applied.
+        if (progress.failed?.kind !== "rotatePassphrase" || !isOutcomeUnknown(err)) throw err;
+        await waitForJobsMentioning(client, id).catch(() => 0);
+        try {
+          await runSteps(client, id, [progress.failed], passphrases);
+        } catch (again) {
+          if (!hasOntapCode(again, "65536139")) throw err;
+        }
+      }
     } catch (err) {
       if (steps.length > 1 || !(err instanceof OntapError) || err.mayHaveReachedServer) {
         const now = await outputsAfterFailure(client, id, outputs, previous);
@@ -591,7 +612,9 @@ export async function delete_(id: string, props: unknown): Promise<void> {
         const path = `/security/key-managers/${id}`;
         const gone = async (): Promise<boolean> => (await findKeyManager(client, id)) === undefined;
         if (await gone()) return;
-        if ((await waitForKeyManagerJobs(client, "DELETE", path)) > 0 && (await gone())) return;
+        // Look again even when no job is pending any more: it may have ended between the two looks.
+        await waitForKeyManagerJobs(client, "DELETE", path);
+        if (await gone()) return;
         throw new Error(
           `key manager ${id} was NOT deleted: the answer to the DELETE was lost (${messageOf(err)}), and the ` +
             `key manager still exists. Nothing was changed; it stays in the stack: run the operation again.`,

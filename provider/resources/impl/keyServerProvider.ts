@@ -12,7 +12,13 @@
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { z } from "zod";
-import { FEATURES, OntapNotFoundError, OntapUnsupportedError, isOutcomeUnknown } from "../../ontap";
+import {
+  FEATURES,
+  OntapNotFoundError,
+  OntapUnsupportedError,
+  isOutcomeUnknown,
+  waitForJobsMentioning,
+} from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import {
   type KeyServerRecord,
@@ -294,7 +300,12 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       if (!isOutcomeUnknown(err)) throw createFailure(err, inputs);
       // The POST may have been applied although its answer was lost: look before failing, so that a retry
       // makes neither a duplicate nor an orphan.
-      const found = await findKeyServer(client, keyManager, server).catch(() => undefined);
+      let found = await findKeyServer(client, keyManager, server).catch(() => undefined);
+      if (!found) {
+        // Its job may still be running, or have ended since: wait for pending ones, then look again.
+        await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+        found = await findKeyServer(client, keyManager, server).catch(() => undefined);
+      }
       if (!found) throw createFailure(err, inputs);
       return { id, outs: outputsRecord(await converge(client, inputs, found, "added")) };
     }
@@ -333,11 +344,16 @@ function updateFailure(err: unknown, keyManager: string, server: string): Error 
   });
 }
 
+/** See {@link updateResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
+export function update(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
+  return keepingSerializedProvider(news, updateResource(id, olds, news));
+}
+
 /**
  * Changes `timeout`, `username` and/or `password` with one PATCH carrying only what changes, planned against
  * the previous outputs. `profile` or `adopt` alone change nothing on ONTAP.
  */
-export async function update(_id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
+async function updateResource(_id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
   const previous = parseKeyServerOutputs(olds);
   const inputs = known(news);
   if (previous.keyManager !== inputs.keyManager || previous.server !== inputs.server) {
@@ -354,6 +370,21 @@ export async function update(_id: string, olds: unknown, news: unknown): Promise
     try {
       await updateKeyServer(client, keyManager, server, patch);
     } catch (err) {
+      if (isOutcomeUnknown(err)) {
+        // Maybe applied: record what ONTAP holds now (the password cannot be read back: keep the previous).
+        await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+        const now = await findKeyServer(client, keyManager, server).catch(() => undefined);
+        if (now) {
+          throw new PartialStateError(
+            `could not confirm the update of ${describe(keyManager, server)}: ${messageOf(err)}`,
+            _id,
+            outputsRecord(
+              withConnectivity(readKeyServer(keyManager, now, previous).outputs, previousConnectivity(olds)),
+            ),
+            err,
+          );
+        }
+      }
       throw updateFailure(err, keyManager, server);
     }
     return { outs };
@@ -418,7 +449,8 @@ export async function delete_(id: string, props: unknown): Promise<void> {
       // 65536843: not configured; 65536828: the key manager is no longer external, so it has no servers.
       if (err instanceof OntapNotFoundError || hasOntapCode(err, "65536843", "65536828")) return;
       if (isOutcomeUnknown(err)) {
-        // The DELETE may have been applied although its answer was lost.
+        // The DELETE may have been applied although its answer was lost (by a job that may still run).
+        await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
         const still = await findKeyServer(client, keyManager, server);
         if (!still) return;
       }

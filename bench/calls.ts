@@ -1,0 +1,217 @@
+/**
+ * REST calls per operation, counted from the simulator's request log, beside the fewest the ONTAP API allows.
+ * Version probes (`GET /api/cluster`, once per cluster and process) and job polls (later releases) are counted
+ * apart: the first is a per-process cost, the second depends on timing.
+ *
+ * @packageDocumentation
+ */
+
+import { closeAllClients, getClient, listCertificates, resolveConnection } from "../provider/ontap";
+import { startSimulator, type Simulator } from "../simulator";
+import {
+  type CallCount,
+  type Props,
+  checked,
+  configureProviders,
+  counted,
+  external,
+  providers,
+  simConfig,
+} from "./support";
+
+const { km, ks } = providers;
+
+/** The fewest calls an operation needs, and why. */
+interface Minimum {
+  /** On 9.6 (synchronous writes). */
+  readonly sync: number;
+  /** On later releases (writes answer 202 + job), job polls not included. */
+  readonly later: number;
+  /** One line of justification. */
+  readonly why: string;
+}
+
+/**
+ * The minimum per operation. On later releases a write's job need not be polled at all when the write carries
+ * `return_timeout` (ONTAP then answers once the job has ended), so the minimum number of job polls is 0.
+ */
+export const MINIMUMS: Readonly<Record<string, Minimum>> = {
+  "KeyManager check": { sync: 0, later: 0, why: "validation is local" },
+  "KeyManager diff": { sync: 0, later: 0, why: "compares stored outputs with checked inputs, no lookup" },
+  "KeyManager create external, 1 server (cert names)": {
+    sync: 2,
+    later: 3,
+    why: "1 certificate GET resolves the names, 1 POST (return_records); later: +1 GET by scope, a job returns no record",
+  },
+  "KeyManager create external, 4 servers (cert names)": {
+    sync: 2,
+    later: 3,
+    why: "the servers travel in the same POST; same as with 1 server",
+  },
+  "KeyManager create external, 1 server (cert UUIDs)": {
+    sync: 1,
+    later: 2,
+    why: "UUIDs need no lookup: 1 POST; later: +1 GET by scope",
+  },
+  "KeyManager create onboard": {
+    sync: 1,
+    later: 2,
+    why: "1 POST with the passphrase; later: +1 GET by scope (key_backup read with it)",
+  },
+  "KeyManager read": { sync: 1, later: 1, why: "1 GET of the key manager with an explicit fields list" },
+  "KeyManager add 2 servers": { sync: 1, later: 1, why: "1 batch POST {records:[...]} to key-servers" },
+  "KeyManager remove 1 server": { sync: 1, later: 1, why: "1 DELETE of key-servers/{server}" },
+  "KeyManager change a server timeout": { sync: 1, later: 1, why: "1 PATCH of key-servers/{server}" },
+  "KeyManager rotate certificates (new names)": {
+    sync: 2,
+    later: 2,
+    why: "1 certificate GET for the new names + 1 PATCH with both certificates",
+  },
+  "KeyManager rotate passphrase": {
+    sync: 1,
+    later: 2,
+    why: "1 PATCH {existing_passphrase, passphrase}; later: +1 GET of the re-wrapped key_backup the outputs carry",
+  },
+  "KeyManager delete": { sync: 1, later: 1, why: "1 DELETE" },
+  "KeyServer check": { sync: 0, later: 0, why: "validation is local" },
+  "KeyServer diff": { sync: 0, later: 0, why: "compares stored outputs with checked inputs" },
+  "KeyServer create": { sync: 1, later: 1, why: "1 POST {server, timeout, username}" },
+  "KeyServer read": { sync: 1, later: 1, why: "1 GET of key-servers/{server}" },
+  "KeyServer update (timeout)": { sync: 1, later: 1, why: "1 PATCH carrying only the change" },
+  "KeyServer delete": { sync: 1, later: 1, why: "1 DELETE" },
+};
+
+/** One measured operation. */
+export interface CallRow extends CallCount {
+  /** Operation name, a key of {@link MINIMUMS}. */
+  op: string;
+  /** The minimum on this release. */
+  min: number;
+  /** Why that is the minimum. */
+  why: string;
+}
+
+/** The result of one release's run. */
+export interface CallsResult {
+  /** "9.6" or a later release. */
+  ontapVersion: string;
+  /** Whether writes go through jobs. */
+  asyncJobs: boolean;
+  /** One row per operation. */
+  rows: CallRow[];
+  /** Version probes over the whole run (per process: expected 1). */
+  versionProbes: number;
+}
+
+const PASSPHRASE = "bench-onboard-passphrase-0123456789-abcdef";
+const NEW_PASSPHRASE = "bench-onboard-passphrase-9876543210-zyxwvu";
+
+/** Runs every operation once against a fresh simulator playing `ontapVersion`. */
+export async function measureCalls(ontapVersion: string): Promise<CallsResult> {
+  const later = ontapVersion !== "9.6";
+  const sim = await startSimulator({ ontapVersion, jobDelayMs: 20 });
+  await closeAllClients();
+  const rows: CallRow[] = [];
+  const row = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    const min = MINIMUMS[op];
+    if (!min) throw new Error(`no minimum defined for "${op}"`);
+    const { result, count } = await counted(sim, fn);
+    rows.push({ op, min: later ? min.later : min.sync, why: min.why, ...count });
+    return result;
+  };
+  try {
+    await configureProviders(simConfig(sim));
+    await runOperations(sim, row);
+  } finally {
+    await closeAllClients();
+    await sim.close();
+  }
+  return {
+    ontapVersion,
+    asyncJobs: later,
+    rows,
+    versionProbes: rows.reduce((n, r) => n + r.versionProbes, 0),
+  };
+}
+
+type Row = <T>(op: string, fn: () => Promise<T>) => Promise<T>;
+
+async function runOperations(sim: Simulator, row: Row): Promise<void> {
+  // External key manager at cluster scope, certificates by name: the life of one resource.
+  const raw1 = { external: external(["10.0.0.1"]) };
+  const news1 = await row("KeyManager check", () => checked(km, raw1));
+  const a = await row("KeyManager create external, 1 server (cert names)", () => km.create(news1));
+  let outs = a.outs as Props;
+  const news3 = await checked(km, { external: external(["10.0.0.1", "10.0.0.2", "10.0.0.3"]) });
+  await row("KeyManager diff", () => km.diff(a.id, outs, news3));
+  await row("KeyManager read", () => km.read(a.id, outs));
+  outs = (await row("KeyManager add 2 servers", () => km.update(a.id, outs, news3))).outs as Props;
+  const news2 = await checked(km, { external: external(["10.0.0.1", "10.0.0.2"]) });
+  outs = (await row("KeyManager remove 1 server", () => km.update(a.id, outs, news2))).outs as Props;
+  const newsTimeout = await checked(km, {
+    external: external(["10.0.0.1", { server: "10.0.0.2", timeout: 40 }]),
+  });
+  outs = (await row("KeyManager change a server timeout", () => km.update(a.id, outs, newsTimeout)))
+    .outs as Props;
+  const newsCerts = await checked(km, {
+    external: external(["10.0.0.1", { server: "10.0.0.2", timeout: 40 }], "cluster-client-renewed", [
+      "cluster-ca-2",
+    ]),
+  });
+  outs = (await row("KeyManager rotate certificates (new names)", () => km.update(a.id, outs, newsCerts)))
+    .outs as Props;
+  await row("KeyManager delete", () => km.delete(a.id, outs));
+
+  const news4 = await checked(km, {
+    svm: "vs0",
+    external: external(["10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4"], "vs0-client", [
+      "vs0-ca-1",
+      "vs0-ca-2",
+    ]),
+  });
+  const b = await row("KeyManager create external, 4 servers (cert names)", () => km.create(news4));
+  await km.delete(b.id, b.outs);
+
+  const uuids = await certificateUuids(sim, ["vs1-client", "vs1-ca-1"]);
+  const newsUuid = await checked(km, {
+    svm: "vs1",
+    external: external(["10.0.2.1"], uuids["vs1-client"], [uuids["vs1-ca-1"]!]),
+  });
+  const c = await row("KeyManager create external, 1 server (cert UUIDs)", () => km.create(newsUuid));
+  await km.delete(c.id, c.outs);
+
+  // Onboard key manager at cluster scope.
+  const newsOnboard = await checked(km, { onboard: { passphrase: PASSPHRASE } });
+  const d = await row("KeyManager create onboard", () => km.create(newsOnboard));
+  const newsRotated = await checked(km, { onboard: { passphrase: NEW_PASSPHRASE } });
+  const rotated = await row("KeyManager rotate passphrase", () => km.update(d.id, d.outs, newsRotated));
+  await km.delete(d.id, rotated.outs);
+
+  // A key server of a listed key manager.
+  const host = await km.create(
+    await checked(km, { external: external(["10.0.3.1"]), serverManagement: "listed" }),
+  );
+  const ksRaw = { keyManager: host.id, server: "10.0.3.2" };
+  const ksNews = await row("KeyServer check", () => checked(ks, ksRaw));
+  const e = await row("KeyServer create", () => ks.create(ksNews));
+  const ksChanged = await checked(ks, { ...ksRaw, timeout: 30 });
+  await row("KeyServer diff", () => ks.diff(e.id, e.outs, ksChanged));
+  const read = await row("KeyServer read", () => ks.read(e.id, e.outs));
+  const updated = await row("KeyServer update (timeout)", () => ks.update(e.id, read.props, ksChanged));
+  await row("KeyServer delete", () => ks.delete(e.id, updated.outs));
+  await km.delete(host.id, host.outs);
+}
+
+/** Certificate UUIDs by name, read the way an administrator would (outside any measured operation). */
+async function certificateUuids(sim: Simulator, names: string[]): Promise<Record<string, string>> {
+  const client = getClient(resolveConnection({ config: simConfig(sim) }));
+  const svmName = names[0]!.replace(/-client$/, "");
+  const certs = await listCertificates(client, { svmName });
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const found = certs.find((c) => c.name === name);
+    if (!found) throw new Error(`certificate ${name} is not seeded`);
+    out[name] = found.uuid;
+  }
+  return out;
+}
