@@ -7,14 +7,11 @@
  * @packageDocumentation
  */
 
-import { isIP } from "node:net";
 import { z } from "zod";
 import { pathSegment, type OntapClient, type WriteResult } from "./client";
 import { FEATURES } from "./cluster";
 import { registerSecret } from "./redact";
 
-/** The KMIP port ONTAP assumes for a server given without one. */
-export const DEFAULT_KMIP_PORT = 5696;
 /** At most this many key servers per key manager. */
 export const MAX_KEY_SERVERS = 4;
 
@@ -55,48 +52,6 @@ function collection(kmUuid: string): string {
 
 function instance(kmUuid: string, server: string): string {
   return `${collection(kmUuid)}/${pathSegment(server)}`;
-}
-
-/**
- * Normalises a key-server address as ONTAP does: `host:port` with port 5696 when none is given, DNS names
- * in lower case, IPv6 in brackets.
- *
- * @param address - `host`, `host:port`, `[v6]`, `[v6]:port`.
- * @returns The normalised `host:port`, or a `problem` explaining why the address is not valid.
- */
-export function normalizeKeyServer(address: string): { server: string } | { problem: string } {
-  const text = address.trim();
-  let host: string;
-  let port: string | undefined;
-  if (text.startsWith("[")) {
-    const m = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-    if (!m?.[1] || isIP(m[1]) !== 6) {
-      return { problem: "not a valid bracketed IPv6 address" };
-    }
-    host = `[${new URL(`https://[${m[1]}]/`).hostname.slice(1, -1)}]`;
-    port = m[2];
-  } else {
-    if (text.split(":").length > 2) {
-      return { problem: "IPv6 addresses must be written in brackets, e.g. [fd00::1]:5696" };
-    }
-    const [h = "", p] = text.split(":");
-    host = h.toLowerCase();
-    port = p;
-    if (
-      host === "" ||
-      (isIP(host) !== 4 && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host))
-    ) {
-      return { problem: "not a valid host name or IP address" };
-    }
-  }
-  if (port === undefined) {
-    return { server: `${host}:${DEFAULT_KMIP_PORT}` };
-  }
-  const n = Number(port);
-  if (!/^\d{1,5}$/.test(port) || n < 1 || n > 65535) {
-    return { problem: "the port must be 1 to 65535" };
-  }
-  return { server: `${host}:${n}` };
 }
 
 /**

@@ -24,7 +24,6 @@ import {
   isOutcomeUnknown,
   keyManagerRecordSchema,
   keyServerFromHref,
-  normalizeKeyServer,
   parseBody,
   parseJsonText,
   parseVersion,
@@ -302,19 +301,6 @@ describe("queries, paths, releases, key-server addresses", () => {
     expect(compareVersions(parseVersion("9.6"), parseVersion("9.13"))).toBeLessThan(0);
     expect(versionAtLeast(parseVersion("9.7.0"), "9.7")).toBe(true);
     expect(versionAtLeast(parseVersion("9.6.0"), "9.7")).toBe(false);
-  });
-
-  test.each([
-    ["10.0.0.5", "10.0.0.5:5696"],
-    ["KMS.Example.com:5697", "kms.example.com:5697"],
-    ["[FD00:0::1]", "[fd00::1]:5696"],
-    ["[fd00::1]:443", "[fd00::1]:443"],
-  ])("key server %s normalises to %s", (input, server) => {
-    expect(normalizeKeyServer(input)).toEqual({ server });
-  });
-
-  test.each(["fd00::1", "host:0", "host:70000", "bad_host", ""])("key server %s is refused", (input) => {
-    expect(normalizeKeyServer(input)).toEqual({ problem: expect.any(String) as string });
   });
 
   test("a key server's href names it with the colon encoded or not", () => {
