@@ -1,15 +1,7 @@
 import type { Env } from "./env";
-import { notFound } from "./errors";
-import { json } from "./http";
 import { stableHex, stableUuid } from "./ids";
-import {
-  LINKS,
-  type CollectionSpec,
-  listResponse,
-  parseInstanceQuery,
-  parseListQuery,
-  project,
-} from "./query";
+import { LINKS, type CollectionSpec } from "./query";
+import { addReadOnlyCollection } from "./readOnly";
 import type { Router } from "./router";
 import type { CertRec, Model, SvmRec } from "./state";
 
@@ -105,20 +97,9 @@ export function renderCertificate(model: Model, c: CertRec): Record<string, unkn
 
 /** `GET /api/security/certificates[/{uuid}]`. */
 export function registerCertificateRoutes(router: Router, env: Env): void {
-  const base = "/api/security/certificates";
-  router.add(base, {
-    GET: (ctx) => {
-      const q = parseListQuery(ctx.pairs, certificateSpec);
-      const all = [...env.model.certificates.values()].map((c) => renderCertificate(env.model, c));
-      return json(200, listResponse(all, q, certificateSpec, base, ctx.rawQuery));
-    },
-  });
-  router.add(`${base}/:uuid`, {
-    GET: (ctx) => {
-      const sel = parseInstanceQuery(ctx.pairs, certificateSpec);
-      const c = env.model.certificates.get(ctx.params.uuid ?? "");
-      if (!c) throw notFound();
-      return json(200, project(renderCertificate(env.model, c), sel, certificateSpec));
-    },
+  addReadOnlyCollection(router, "/api/security/certificates", certificateSpec, {
+    list: () => [...env.model.certificates.values()],
+    get: (uuid) => env.model.certificates.get(uuid),
+    render: (c) => renderCertificate(env.model, c),
   });
 }

@@ -1,15 +1,8 @@
 import type { Env } from "./env";
-import { notFound } from "./errors";
 import { json } from "./http";
 import { type JobRec, jobSpec, renderJob } from "./jobs";
-import {
-  LINKS,
-  type CollectionSpec,
-  listResponse,
-  parseInstanceQuery,
-  parseListQuery,
-  project,
-} from "./query";
+import { LINKS, type CollectionSpec, parseInstanceQuery, project } from "./query";
+import { addReadOnlyCollection } from "./readOnly";
 import type { Router } from "./router";
 import type { SvmRec } from "./state";
 
@@ -66,34 +59,18 @@ export function registerClusterRoutes(router: Router, env: Env): void {
       return json(200, project(full, sel, clusterSpec));
     },
   });
-  router.add("/api/svm/svms", {
-    GET: (ctx) => {
-      const q = parseListQuery(ctx.pairs, svmSpec);
-      const all = [...env.model.svms.values()].filter((s) => !s.admin).map(renderSvm);
-      return json(200, listResponse(all, q, svmSpec, "/api/svm/svms", ctx.rawQuery));
+  addReadOnlyCollection(router, "/api/svm/svms", svmSpec, {
+    // ONTAP lists data SVMs only: the admin SVM is not an SVM of this endpoint.
+    list: () => [...env.model.svms.values()].filter((s) => !s.admin),
+    get: (uuid) => {
+      const s = env.model.svms.get(uuid);
+      return s && !s.admin ? s : undefined;
     },
+    render: renderSvm,
   });
-  router.add("/api/svm/svms/:uuid", {
-    GET: (ctx) => {
-      const sel = parseInstanceQuery(ctx.pairs, svmSpec);
-      const s = env.model.svms.get(ctx.params.uuid ?? "");
-      if (!s || s.admin) throw notFound();
-      return json(200, project(renderSvm(s), sel, svmSpec));
-    },
-  });
-  router.add("/api/cluster/jobs", {
-    GET: (ctx) => {
-      const q = parseListQuery(ctx.pairs, jobSpec);
-      const all = env.jobs.all().map(renderJob);
-      return json(200, listResponse(all, q, jobSpec, "/api/cluster/jobs", ctx.rawQuery));
-    },
-  });
-  router.add("/api/cluster/jobs/:uuid", {
-    GET: (ctx) => {
-      const sel = parseInstanceQuery(ctx.pairs, jobSpec);
-      const j: JobRec | undefined = env.jobs.get(ctx.params.uuid ?? "");
-      if (!j) throw notFound();
-      return json(200, project(renderJob(j), sel, jobSpec));
-    },
+  addReadOnlyCollection(router, "/api/cluster/jobs", jobSpec, {
+    list: () => env.jobs.all(),
+    get: (uuid): JobRec | undefined => env.jobs.get(uuid),
+    render: renderJob,
   });
 }

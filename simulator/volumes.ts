@@ -1,14 +1,6 @@
 import type { Env } from "./env";
-import { notFound } from "./errors";
-import { json } from "./http";
-import {
-  LINKS,
-  type CollectionSpec,
-  listResponse,
-  parseInstanceQuery,
-  parseListQuery,
-  project,
-} from "./query";
+import { LINKS, type CollectionSpec } from "./query";
+import { addReadOnlyCollection } from "./readOnly";
 import type { Router } from "./router";
 import type { Model, VolumeRec } from "./state";
 
@@ -45,20 +37,9 @@ export function renderVolume(model: Model, v: VolumeRec): Record<string, unknown
 
 /** `GET /api/storage/volumes[/{uuid}]`. */
 export function registerVolumeRoutes(router: Router, env: Env): void {
-  const base = "/api/storage/volumes";
-  router.add(base, {
-    GET: (ctx) => {
-      const q = parseListQuery(ctx.pairs, volumeSpec);
-      const all = [...env.model.volumes.values()].map((v) => renderVolume(env.model, v));
-      return json(200, listResponse(all, q, volumeSpec, base, ctx.rawQuery));
-    },
-  });
-  router.add(`${base}/:uuid`, {
-    GET: (ctx) => {
-      const sel = parseInstanceQuery(ctx.pairs, volumeSpec);
-      const v = env.model.volumes.get(ctx.params.uuid ?? "");
-      if (!v) throw notFound();
-      return json(200, project(renderVolume(env.model, v), sel, volumeSpec));
-    },
+  addReadOnlyCollection(router, "/api/storage/volumes", volumeSpec, {
+    list: () => [...env.model.volumes.values()],
+    get: (uuid) => env.model.volumes.get(uuid),
+    render: (v) => renderVolume(env.model, v),
   });
 }
