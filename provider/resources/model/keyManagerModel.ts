@@ -286,6 +286,39 @@ const serverManagementSchema = z.enum(["authoritative", "listed"], {
   error: 'must be "authoritative" or "listed"',
 });
 
+/**
+ * Rules that relate several inputs. They depend only on which inputs are present (and known), so they are
+ * also checked on raw inputs whose fields failed to parse: a user sees every problem at once, not in rounds.
+ */
+function crossFieldIssues(v: { svm?: unknown; external?: unknown; onboard?: unknown }): {
+  message: string;
+  path: PropertyKey[];
+}[] {
+  const issues: { message: string; path: PropertyKey[] }[] = [];
+  if (v.external === undefined && v.onboard === undefined) {
+    issues.push({
+      message: "set exactly one of external (KMIP key servers) or onboard (passphrase)",
+      path: [],
+    });
+  } else if (v.external !== undefined && v.onboard !== undefined) {
+    // An unknown object may still turn out to be undefined: only complain when both are known.
+    if (!isUnknown(v.external) && !isUnknown(v.onboard)) {
+      issues.push({
+        message: "external and onboard are mutually exclusive: set exactly one of them",
+        path: [],
+      });
+    }
+  }
+  if (v.onboard !== undefined && !isUnknown(v.onboard) && v.svm !== undefined && !isUnknown(v.svm)) {
+    issues.push({
+      message:
+        "onboard key management is only available at cluster scope: remove svm, or use external key management",
+      path: ["svm"],
+    });
+  }
+  return issues;
+}
+
 const keyManagerInputsSchema = z
   .strictObject({
     svm: unknownOr(trimmedNameSchema()).optional(),
@@ -296,21 +329,7 @@ const keyManagerInputsSchema = z
     serverManagement: unknownOr(serverManagementSchema).optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.external === undefined && v.onboard === undefined) {
-      addIssue(ctx, "set exactly one of external (KMIP key servers) or onboard (passphrase)");
-    } else if (v.external !== undefined && v.onboard !== undefined) {
-      // An unknown object may still turn out to be undefined: only complain when both are known.
-      if (!isUnknown(v.external) && !isUnknown(v.onboard)) {
-        addIssue(ctx, "external and onboard are mutually exclusive: set exactly one of them");
-      }
-    }
-    if (v.onboard !== undefined && !isUnknown(v.onboard) && v.svm !== undefined && !isUnknown(v.svm)) {
-      addIssue(
-        ctx,
-        "onboard key management is only available at cluster scope: remove svm, or use external key management",
-        ["svm"],
-      );
-    }
+    for (const issue of crossFieldIssues(v)) addIssue(ctx, issue.message, issue.path);
   })
   .transform((v): CheckedKeyManagerInputs => ({
     ...(v.svm !== undefined ? { svm: v.svm } : {}),
@@ -348,10 +367,17 @@ export function checkKeyManager(_olds: unknown, news: unknown): CheckResult<Chec
   const raw = sanitizeInputs(news);
   const parsed = keyManagerInputsSchema.safeParse(raw);
   if (parsed.success) return { valid: true, inputs: parsed.data, failures: [] };
+  // zod skips the object-level rules once a field fails: add them here (issuesToFailures drops duplicates).
+  const crossField = crossFieldIssues(raw).map(({ message, path }): z.core.$ZodIssue => ({
+    code: "custom",
+    message,
+    path,
+    input: undefined,
+  }));
   return {
     valid: false,
     inputs: raw,
-    failures: issuesToFailures(parsed.error.issues, KEY_MANAGER_ADDRESSING),
+    failures: issuesToFailures([...parsed.error.issues, ...crossField], KEY_MANAGER_ADDRESSING),
   };
 }
 

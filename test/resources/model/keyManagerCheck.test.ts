@@ -410,3 +410,24 @@ describe("checkKeyManager: unknown values (preview)", () => {
     expect(isKnownKeyManagerInputs(inputs({ external }))).toBe(true);
   });
 });
+
+describe("checkKeyManager: every problem at once", () => {
+  test("rules across fields are reported together with field errors, not in a later round", () => {
+    const found = failures({
+      svm: "vs0",
+      onboard: { passphrase: "too short" },
+      external: { ...external, servers: ["10.0.0.1:0"] },
+    });
+    const reasons = found.map((f) => `${f.property} ${f.reason}`).join("\n");
+    expect(reasons).toMatch(/32 to 256 characters/);
+    expect(reasons).toMatch(/servers\[0\]/);
+    expect(reasons).toMatch(/mutually exclusive/);
+    expect(reasons).toMatch(/only available at cluster scope/);
+    expect(reasons).not.toContain("too short");
+  });
+
+  test("a field error alone does not invent a cross-field failure", () => {
+    const found = failures({ external: { ...external, servers: ["10.0.0.1:0"] } });
+    expect(found.map((f) => f.reason).join("\n")).not.toMatch(/exactly one|mutually exclusive|cluster scope/);
+  });
+});
