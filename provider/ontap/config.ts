@@ -342,12 +342,21 @@ export function clientKey(settings: ConnectionSettings): string {
   return `${transportKey(settings)}|${settings.requestTimeoutMs}|${settings.deadlineMs}|${settings.jobTimeoutMs}|${account}`;
 }
 
+/** How to set a profile, in the `--path` form (a JSON remedy would have its password placeholder redacted). */
+function profileRemedy(name: string): string {
+  return (
+    `pulumi config set --path '${PROFILES_KEY}.${name}.host' <cluster management address>; ` +
+    `pulumi config set --path '${PROFILES_KEY}.${name}.username' <username>; ` +
+    `pulumi config set --secret --path '${PROFILES_KEY}.${name}.password' <password>`
+  );
+}
+
 function readProfile(name: string, rawProfiles: unknown): ProfileValues {
   if (rawProfiles === undefined || rawProfiles === null || rawProfiles === "") {
     throw new OntapConfigurationError(`Profile "${name}" was asked for, but ${PROFILES_KEY} is not set.`, {
       key: PROFILES_KEY,
       envVar: PROFILES_ENV,
-      remedy: `pulumi config set --secret ${PROFILES_KEY} '{"${name}": {"host": "...", "username": "...", "password": "..."}}'`,
+      remedy: profileRemedy(name),
     });
   }
   let parsed: unknown = rawProfiles;
@@ -359,7 +368,7 @@ function readProfile(name: string, rawProfiles: unknown): ProfileValues {
       throw new OntapConfigurationError(`${PROFILES_KEY} is not valid JSON.`, {
         key: PROFILES_KEY,
         envVar: PROFILES_ENV,
-        remedy: `set it to a JSON object of profiles: pulumi config set --secret ${PROFILES_KEY} '{"siteB": {"host": "...", "username": "...", "password": "..."}}'`,
+        remedy: `set it to a JSON object of profiles, e.g. ${profileRemedy("siteB")}`,
       });
     }
   }
@@ -389,7 +398,7 @@ function readProfile(name: string, rawProfiles: unknown): ProfileValues {
       {
         key: PROFILES_KEY,
         envVar: PROFILES_ENV,
-        remedy: `add "${name}" to ${PROFILES_KEY} (pulumi config set --secret ${PROFILES_KEY} '{...}'), or correct the resource's profile`,
+        remedy: `add it (${profileRemedy(name)}), or correct the resource's profile`,
       },
     );
   }
@@ -408,7 +417,7 @@ function missingError(
       {
         key: PROFILES_KEY,
         envVar: PROFILES_ENV,
-        remedy: `add ${fields} to profile "${profile}": pulumi config set --secret ${PROFILES_KEY} '{"${profile}": {"host": "...", "username": "...", "password": "..."}}'`,
+        remedy: `add ${fields} to profile "${profile}": ${profileRemedy(profile)}`,
       },
     );
   }

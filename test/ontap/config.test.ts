@@ -274,7 +274,7 @@ describe("profiles", () => {
   test("a profile asked for without ontap:profiles, or with malformed JSON, is an error that echoes nothing", () => {
     const unset = configError(() => resolveConnection({ config: base, env: {}, profile: "siteB" }));
     expect(unset.message).toContain("ontap:profiles is not set");
-    expect(unset.message).toContain("pulumi config set --secret ontap:profiles");
+    expect(unset.message).toContain("pulumi config set --secret --path 'ontap:profiles.siteB.password'");
     const broken = configError(() =>
       resolveConnection({
         config: { ...base, "ontap:profiles": '{"siteB": {"password": "Leaky-password-9"' },
