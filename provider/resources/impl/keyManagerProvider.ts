@@ -516,7 +516,7 @@ async function updateResource(id: string, olds: unknown, news: unknown): Promise
           throw new PartialStateError(
             `could not finish updating key manager ${id}: ${messageOf(err)}`,
             id,
-            outputsRecord(keepPassphraseIfUnchanged(now, previous, err)),
+            outputsRecord(keepPassphraseIfUnchanged(now, previous)),
             err,
           );
         }
@@ -550,15 +550,12 @@ async function withFreshKeyBackup(
 }
 
 /**
- * After a failed update, which passphrase does ONTAP hold? A rotation whose answer was lost may or may not
- * have been applied; ONTAP cannot tell us without a probing write, so keep the previous one unless the
- * rotation is known to have succeeded (it is the last step, so an earlier failure means it never ran).
+ * After a failed update, which passphrase does ONTAP hold? The rotation is the last step and a lost answer is
+ * resolved by sending it once more, so a failure here almost always means it was refused or never ran: keep the
+ * previous one. (Only a second lost answer in a row leaves this stale; the next rotation then fails with
+ * 65536139 and changes nothing.)
  */
-function keepPassphraseIfUnchanged(
-  now: KeyManagerOutputs,
-  previous: KeyManagerOutputs,
-  _err: unknown,
-): KeyManagerOutputs {
+function keepPassphraseIfUnchanged(now: KeyManagerOutputs, previous: KeyManagerOutputs): KeyManagerOutputs {
   if (!now.onboard) return now;
   const passphrase = previous.onboard?.passphrase;
   const { passphrase: _dropped, ...rest } = now.onboard;
