@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 
-import type { FaultAction, FaultSpec, RequestLogEntry, Simulator } from "../../simulator";
+import { closeAllClients } from "../../provider/ontap";
+import {
+  type FaultAction,
+  type FaultSpec,
+  type RequestLogEntry,
+  type Simulator,
+  startSimulator,
+} from "../../simulator";
 import {
   type Impl,
   type Props,
@@ -526,4 +533,34 @@ export function drawScenarios(
   }
   for (const { op, kind, pin } of pinned) out.push(drawScenario(op, kind, rng.fork(), later, timing, pin));
   return out;
+}
+
+/**
+ * Registers a seeded fault-injection suite: one simulator playing `version` for all scenarios, each scenario
+ * a test, and the seed printed so a failure can be replayed with RELIABILITY_SEED.
+ */
+export function faultSuite(
+  version: string,
+  seed: number,
+  timing: Timing,
+  scenarios: readonly Scenario[],
+): void {
+  console.log(`fault injection on ONTAP ${version}: seed ${seed} (reproduce with RELIABILITY_SEED=${seed})`);
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ ontapVersion: version, jobDelayMs: timing.jobDelayMs });
+  });
+  afterAll(async () => {
+    await closeAllClients();
+    await sim?.close();
+  });
+  describe(`fault injection on ONTAP ${version} (seed ${seed})`, () => {
+    test.each(scenarios.map((s, i) => [`#${i + 1} ${s.name}`, s] as const))(
+      "%s",
+      async (_name, scenario) => {
+        await scenario.run(sim);
+      },
+      30_000,
+    );
+  });
 }
