@@ -441,7 +441,7 @@ describe("no provider method throws synchronously, whatever it is handed", () =>
     try {
       promise = fn();
     } catch (err) {
-      throw new Error(`threw synchronously: ${String(err)}`);
+      throw new Error(`threw synchronously: ${String(err)}`, { cause: err });
     }
     expect(promise).toBeInstanceOf(Promise);
     return promise.then(
