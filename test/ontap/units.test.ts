@@ -13,6 +13,7 @@ import {
   OntapConnectionError,
   OntapJobFailedError,
   OntapNotFoundError,
+  OntapResponseTooLargeError,
   OntapTimeoutError,
   REDACTED,
   buildQuery,
@@ -333,6 +334,20 @@ describe("redaction reveals nothing by what it hides", () => {
     expect(redact("x Longer-secret-holding-nothing-else and DACTED y")).toBe(
       `x ${REDACTED} and ${REDACTED} y`,
     );
+  });
+});
+
+describe("answers too long to read", () => {
+  test("the error names the limit and counts as a possibly applied write", () => {
+    const e = new OntapResponseTooLargeError({ ...context, status: 201, limitBytes: 8 * 1024 * 1024 });
+    expect(e).toBeInstanceOf(OntapBadResponseError);
+    expect(e.message).toContain("longer than the 8 MiB limit");
+    expect(e.mayHaveReachedServer).toBe(true);
+    expect(isOutcomeUnknown(e)).toBe(true);
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({
+      name: "OntapResponseTooLargeError",
+      limitBytes: 8388608,
+    });
   });
 });
 

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     },
     env: {},
   });
-  const client = getClient(settings, { retry: { maxRetries: 0 } });
+  // The production options: retries included, so that a retry re-reading the body would show.
+  const client = getClient(settings);
   // Warm up (modules, TLS, the connection pool), so that the baseline is the client at rest.
   await client.get("/small", z.unknown());
   const baseline = process.memoryUsage().rss;
