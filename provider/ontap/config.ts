@@ -604,10 +604,11 @@ function readCaCert(raw: Raw, baseDir: string | undefined): string {
         { key: raw.key, remedy },
       );
     }
-    what = `the file ${raw.source} names`;
+    what = `the file named by ${raw.source}`;
   }
   const blocks = pemBlocks(pem);
-  if (blocks.some((b) => b.label.includes("PRIVATE KEY"))) {
+  // A key header counts even without its END line: a truncated key is still key material.
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
     // Never quoted, never used: the CA bundle is public, a private key in it is a mistake (often the whole
     // output of `openssl pkcs12 -nodes`, which holds the key next to the certificates).
     throw new OntapConfigurationError(

@@ -334,6 +334,7 @@ describe("hostile and mistaken values", () => {
   test.each([
     ["PEM text (openssl pkcs12 -nodes output)", PKCS12_DUMP],
     ["an RSA key", `${PEM}-----BEGIN RSA PRIVATE KEY-----\n${KEY_MATERIAL}\n-----END RSA PRIVATE KEY-----\n`],
+    ["a truncated key (no END line)", `${PEM}-----BEGIN EC PRIVATE KEY-----\n${KEY_MATERIAL}\n`],
     [
       "an encrypted key",
       `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${KEY_MATERIAL}\n-----END ENCRYPTED PRIVATE KEY-----\n${PEM}`,
