@@ -444,9 +444,20 @@ export class OntapClient {
    *
    * @param uuid - The job.
    * @param context - The write that started it, for messages.
-   * @throws {@link OntapJobFailedError}, {@link OntapTimeoutError} (phase `job`).
+   * @throws {@link OntapJobFailedError}, {@link OntapTimeoutError} (phase `job`), {@link OntapBadResponseError}
+   *   when `uuid` is not a UUID.
    */
   waitForJob(uuid: string, context: OntapRequestContext = {}): Promise<JobRecord> {
+    // Job uuids come from ONTAP's answers and go into paths and messages: one that is not a UUID is refused.
+    if (!UUID.test(uuid)) {
+      return Promise.reject(
+        new OntapBadResponseError({
+          ...context,
+          target: this.target,
+          issues: [{ field: "job.uuid", problem: "is not a UUID" }],
+        }),
+      );
+    }
     const poll = this.#options.jobPoll ?? {};
     return waitForJob(this, uuid, {
       timeoutMs: this.#settings.jobTimeoutMs,
