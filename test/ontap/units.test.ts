@@ -320,6 +320,16 @@ describe("redaction reveals nothing by what it hides", () => {
     }
   });
 
+  test("an ONTAP code naming an Object.prototype member means nothing", () => {
+    for (const code of ["constructor", "toString", "__proto__"]) {
+      const e = fromErrorResponse(400, { error: { code, message: "odd" } }, context);
+      expect(e.meaning).toBeUndefined();
+      expect(e.message).toBe(
+        `ONTAP refused POST /api/security/key-managers with HTTP 400, error ${code}: odd.`,
+      );
+    }
+  });
+
   test("short secrets are registered too, and redacted in outside text as whole tokens only", () => {
     registerSecret("q7");
     expect(redact("the password q7 was refused")).toBe(`the password ${REDACTED} was refused`);
