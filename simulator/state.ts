@@ -1,5 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { seedCertificates } from "./certificates";
 import { stableUuid } from "./ids";
@@ -208,9 +219,31 @@ const stateFileSchema = z.object({
 /** The state file's content. */
 export type StateFile = z.infer<typeof stateFileSchema>;
 
+/**
+ * The state file's kind, without following a symlink: `undefined` when there is none. A symlink is refused
+ * (not replaced, not followed): the simulator often runs in CI, where a link planted at the state path could
+ * point the write at any file the job may write, and replacing the link would silently move the state.
+ */
+function stateFileKind(file: string): "file" | undefined {
+  let stat;
+  try {
+    stat = lstatSync(file);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") return undefined;
+    throw err;
+  }
+  if (stat.isSymbolicLink()) {
+    throw new Error(
+      `simulator state file ${file} is a symbolic link; refusing to follow or replace it: give the real path`,
+    );
+  }
+  if (!stat.isFile()) throw new Error(`simulator state file ${file} is not a regular file`);
+  return "file";
+}
+
 /** Reads a state file, or undefined when there is none. Throws naming the file when it is not ours. */
 export function loadState(file: string): Model | undefined {
-  if (!existsSync(file)) return undefined;
+  if (stateFileKind(file) === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
@@ -223,9 +256,34 @@ export function loadState(file: string): Model | undefined {
   return Model.fromJSON(r.data);
 }
 
-/** Writes the state atomically: a reader sees the old file or the new one, never half of one. */
+/**
+ * Writes the state atomically: a reader sees the old file or the new one, never half of one. The new content
+ * goes to a temp file in the same directory with a random name, created exclusively (`O_EXCL`, which also
+ * refuses a symlink planted there) with mode 0600, then renamed over the file: the result is a fresh 0600
+ * file whatever the mode of the one it replaces.
+ */
 export function saveState(file: string, model: Model): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(model.toJSON(), null, 1), { mode: 0o600 });
-  renameSync(tmp, file);
+  stateFileKind(file);
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(12).toString("hex")}.tmp`);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+    0o600,
+  );
+  try {
+    try {
+      writeSync(fd, JSON.stringify(model.toJSON(), null, 1));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already renamed or gone.
+    }
+    throw err;
+  }
 }

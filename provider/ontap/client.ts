@@ -11,6 +11,9 @@
  * - 202 answers with a job are followed to the job's end.
  * - `ONTAP_DEBUG=1` traces one stderr line per HTTP attempt: method, path with query, status, duration,
  *   attempt. Never headers, never bodies.
+ * - At most {@link MAX_RESPONSE_BYTES} of a response body are read; past that (or when `Content-Length`
+ *   announces more) the body is dropped and the call fails with {@link OntapResponseTooLargeError}, so
+ *   whatever answers for the cluster cannot exhaust the provider's memory.
  *
  * @packageDocumentation
  */
@@ -21,6 +24,7 @@ import { z } from "zod";
 import { clientKey, transportKey, type ConnectionSettings } from "./config";
 import {
   OntapBadResponseError,
+  OntapResponseTooLargeError,
   OntapUnsupportedError,
   fromErrorResponse,
   fromTransportError,
@@ -36,7 +40,13 @@ import {
 } from "./cluster";
 import { jobAcceptedSchema, jobRecordSchema, JOB_FIELDS, waitForJob, type JobRecord } from "./jobs";
 import { parseBody, parseJsonText } from "./parse";
-import { redact, registerSecret, registerSecretsIn } from "./redact";
+import { registerCredential, registerSecretsIn } from "./redact";
+
+/**
+ * The most this client reads of one response body: 8 MiB. The longest real key-manager answers (a page of
+ * certificate records, a job record) are tens of kilobytes.
+ */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** Sockets per cluster: enough for Pulumi's usual parallelism, few enough to spare the cluster. */
 export const DEFAULT_CONNECTIONS = 10;
@@ -95,7 +105,10 @@ export interface ClientOptions {
   };
   /** Sockets per cluster. Default {@link DEFAULT_CONNECTIONS}. */
   readonly connections?: number;
-  /** Where warnings, progress and debug lines go; default: stderr. Lines are redacted before. */
+  /**
+   * Where warnings, progress and debug lines go; default: stderr. Lines are built from values known not to
+   * be secret, and outside text in them (a job's description) is redacted before.
+   */
   readonly log?: (line: string) => void;
 }
 
@@ -292,10 +305,9 @@ export class OntapClient {
     this.#options = options;
     this.target = settings.host;
     const sink = options.log ?? defaultLog;
-    this.#log = (line) => sink(redact(line));
+    this.#log = sink;
     this.#authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`).toString("base64")}`;
-    registerSecret(settings.password);
-    registerSecret(this.#authorization.slice("Basic ".length));
+    registerCredential(settings.username, settings.password);
     this.#transport = transportFor(settings, options, this.#log);
     this.#retrying = new RetryAgent(this.#transport.traced, this.#retryOptions(options.retry ?? {}));
   }
@@ -432,9 +444,20 @@ export class OntapClient {
    *
    * @param uuid - The job.
    * @param context - The write that started it, for messages.
-   * @throws {@link OntapJobFailedError}, {@link OntapTimeoutError} (phase `job`).
+   * @throws {@link OntapJobFailedError}, {@link OntapTimeoutError} (phase `job`), {@link OntapBadResponseError}
+   *   when `uuid` is not a UUID.
    */
   waitForJob(uuid: string, context: OntapRequestContext = {}): Promise<JobRecord> {
+    // Job uuids come from ONTAP's answers and go into paths and messages: one that is not a UUID is refused.
+    if (!UUID.test(uuid)) {
+      return Promise.reject(
+        new OntapBadResponseError({
+          ...context,
+          target: this.target,
+          issues: [{ field: "job.uuid", problem: "is not a UUID" }],
+        }),
+      );
+    }
     const poll = this.#options.jobPoll ?? {};
     return waitForJob(this, uuid, {
       timeoutMs: this.#settings.jobTimeoutMs,
@@ -515,6 +538,13 @@ export class OntapClient {
     if (res.status === 202) {
       const accepted = parseBody(jobAcceptedSchema, parsed, context);
       const jobUuid = accepted.job.uuid;
+      // The uuid goes into paths, messages and remedies: it must be one, not whatever the answer says.
+      if (!UUID.test(jobUuid)) {
+        throw new OntapBadResponseError({
+          ...context,
+          issues: [{ field: "job.uuid", problem: "is not a UUID" }],
+        });
+      }
       if (options.waitForJob === false) {
         return { status: res.status, jobUuid };
       }
@@ -587,13 +617,21 @@ export class OntapClient {
         headersTimeout: settings.requestTimeoutMs,
         bodyTimeout: settings.requestTimeoutMs,
       });
-      const text = await res.body.text();
+      const text = await readBounded(res, {
+        method,
+        path: stripQuery(pathAndQuery),
+        target: this.target,
+        status: res.statusCode,
+      });
       // undici frees the socket in a setImmediate after the body ends; a caller that sent its next request
       // before that would find every socket busy and open a new one (a TLS handshake per race). Waiting one
       // turn of the event loop keeps the connection count at the number of requests really in flight.
       await new Promise<void>((resolve) => setImmediate(resolve));
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
+      if (err instanceof OntapResponseTooLargeError) {
+        throw err;
+      }
       throw fromTransportError(err, {
         method,
         path: stripQuery(pathAndQuery),
@@ -661,6 +699,38 @@ export class OntapClient {
       },
     };
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Reads a response body as UTF-8 text, at most {@link MAX_RESPONSE_BYTES}. An announced `Content-Length`
+ * over the limit is refused before reading; a longer body (chunked, or lying about its length) is cut at the
+ * limit. Either way the body is destroyed, which closes the connection: memory stays bounded by the limit.
+ */
+async function readBounded(
+  res: Dispatcher.ResponseData,
+  context: OntapRequestContext & { readonly status: number },
+): Promise<string> {
+  const limitBytes = MAX_RESPONSE_BYTES;
+  const header = res.headers["content-length"];
+  const declared = Number(Array.isArray(header) ? header[0] : header);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    res.body.destroy();
+    throw new OntapResponseTooLargeError({ ...context, limitBytes, declaredBytes: declared });
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > limitBytes) {
+      chunks.length = 0;
+      res.body.destroy();
+      throw new OntapResponseTooLargeError({ ...context, limitBytes });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length).toString("utf8");
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */

@@ -280,5 +280,7 @@ export function describeOntapCode(code: string | number | undefined | null): Ont
   if (code === undefined || code === null) {
     return undefined;
   }
-  return ONTAP_CODES[String(code).trim()];
+  // Own entries only: a code from a hostile answer such as "constructor" must not find Object.prototype's.
+  const key = String(code).trim();
+  return Object.hasOwn(ONTAP_CODES, key) ? ONTAP_CODES[key] : undefined;
 }

@@ -10,13 +10,17 @@
  * | `ontap:password`      | `ONTAP_PASSWORD`         | secret                                               |
  * | `ontap:validateCerts` | `ONTAP_VALIDATE_CERTS`   | default true                                         |
  * | `ontap:caCert`        | `ONTAP_CA_CERT`          | PEM text, or the path of a PEM file                  |
- * | `ontap:requestTimeout`| `ONTAP_REQUEST_TIMEOUT`  | seconds per HTTP attempt, default 60                 |
- * | `ontap:deadline`      | `ONTAP_DEADLINE`         | seconds per API call including retries, default 300  |
- * | `ontap:jobTimeout`    | `ONTAP_JOB_TIMEOUT`      | seconds to wait for an asynchronous job, default 600 |
+ * | `ontap:requestTimeout`| `ONTAP_REQUEST_TIMEOUT`  | seconds per HTTP attempt, default 60 (0.1-3600)      |
+ * | `ontap:deadline`      | `ONTAP_DEADLINE`         | seconds per API call incl. retries, default 300 (0.1-86400) |
+ * | `ontap:jobTimeout`    | `ONTAP_JOB_TIMEOUT`      | seconds to wait for a job, default 600 (0.1-86400)   |
  * | `ontap:profiles`      | `ONTAP_PROFILES`         | JSON: named profiles with the keys above             |
  *
  * A named profile must set `host`; its other keys fall back to the default connection's (stack config,
  * then environment), because the two sites of a MetroCluster usually share the admin account.
+ *
+ * Error messages name the key and what is wrong, never the value: a value may be a password typed into the
+ * wrong key, or key material. The one exception is a `caCert` path that looks like a path and holds no
+ * registered secret.
  *
  * @packageDocumentation
  */
@@ -27,7 +31,7 @@ import { inspect } from "node:util";
 import { isIP } from "node:net";
 import { z } from "zod";
 import { OntapConfigurationError } from "./errors";
-import { registerSecret } from "./redact";
+import { containsSecret, registerCredential, registerSecret } from "./redact";
 
 /** Default per-attempt timeout: ONTAP answers key-manager calls in well under a minute. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -35,6 +39,19 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_DEADLINE_MS = 300_000;
 /** Default limit for one asynchronous job: onboard setup on a large cluster takes minutes. */
 export const DEFAULT_JOB_TIMEOUT_MS = 600_000;
+
+/**
+ * Allowed range of each duration, in seconds. The minimum keeps a tiny value from rounding to 0 ms, which
+ * undici takes as "no timeout"; the maximum keeps a typo (an extra zero, milliseconds for seconds) from
+ * making a hung call wait for days.
+ */
+export const DURATION_LIMITS_S: Readonly<
+  Record<"requestTimeout" | "deadline" | "jobTimeout", readonly [number, number]>
+> = {
+  requestTimeout: [0.1, 3_600],
+  deadline: [0.1, 86_400],
+  jobTimeout: [0.1, 86_400],
+};
 
 /**
  * The stack configuration. Either a plain record (keys such as `ontap:host`) or an object with a `get`
@@ -246,10 +263,10 @@ export function resolveConnection(input: ResolveConnectionInput): ConnectionSett
     );
   }
   const requestTimeoutMs = values.requestTimeout
-    ? parseSeconds(values.requestTimeout)
+    ? parseSeconds(values.requestTimeout, "requestTimeout")
     : DEFAULT_REQUEST_TIMEOUT_MS;
   const deadlineMs = values.deadline
-    ? parseSeconds(values.deadline)
+    ? parseSeconds(values.deadline, "deadline")
     : Math.max(DEFAULT_DEADLINE_MS, requestTimeoutMs);
   if (deadlineMs < requestTimeoutMs) {
     throw new OntapConfigurationError(
@@ -260,7 +277,9 @@ export function resolveConnection(input: ResolveConnectionInput): ConnectionSett
       },
     );
   }
-  const jobTimeoutMs = values.jobTimeout ? parseSeconds(values.jobTimeout) : DEFAULT_JOB_TIMEOUT_MS;
+  const jobTimeoutMs = values.jobTimeout
+    ? parseSeconds(values.jobTimeout, "jobTimeout")
+    : DEFAULT_JOB_TIMEOUT_MS;
 
   const sources = Object.fromEntries(SETTINGS.map((n) => [n, values[n]?.source])) as Record<
     SettingName,
@@ -289,7 +308,7 @@ export function resolveConnection(input: ResolveConnectionInput): ConnectionSett
 export function makeSettings(
   values: Omit<ConnectionSettings, "sources"> & Partial<ConnectionSettings>,
 ): ConnectionSettings {
-  registerSecret(values.password);
+  registerCredential(values.username, values.password);
   const visible = {
     origin: values.origin,
     host: values.host,
@@ -390,7 +409,8 @@ function readProfile(name: string, rawProfiles: unknown): ProfileValues {
       { key: PROFILES_KEY, envVar: PROFILES_ENV },
     );
   }
-  const profile = result.data[name];
+  // Own properties only: "constructor" or "toString" must not find Object.prototype's.
+  const profile = Object.hasOwn(result.data, name) ? result.data[name] : undefined;
   if (!profile) {
     const known = Object.keys(result.data);
     throw new OntapConfigurationError(
@@ -453,12 +473,23 @@ function parseBoolean(raw: Raw): boolean {
   });
 }
 
-function parseSeconds(raw: Raw): number {
-  const n = typeof raw.value === "number" ? raw.value : Number(asString(raw.value).trim());
-  if (!Number.isFinite(n) || n <= 0 || n > 86_400) {
-    throw new OntapConfigurationError(`${raw.source} must be a number of seconds between 0 and 86400.`, {
-      key: raw.key,
-    });
+function parseSeconds(raw: Raw, name: keyof typeof DURATION_LIMITS_S): number {
+  const [min, max] = DURATION_LIMITS_S[name];
+  const text = typeof raw.value === "number" ? String(raw.value) : asString(raw.value).trim();
+  const n = text === "" ? Number.NaN : Number(text);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    // A number is safe to repeat; anything else may be a secret typed into the wrong key.
+    const got = Number.isFinite(n) ? ` (it is ${n} s)` : " (it is not a number)";
+    throw new OntapConfigurationError(
+      `${raw.source} must be a number of seconds from ${min} s to ${max} s${got}.`,
+      {
+        key: raw.key,
+        remedy:
+          raw.key === PROFILES_KEY
+            ? `set the profile's "${name}" to a number of seconds from ${min} to ${max}`
+            : `pulumi config set ${raw.key} <seconds, ${min} to ${max}>`,
+      },
+    );
   }
   return Math.round(n * 1000);
 }
@@ -490,7 +521,7 @@ function parseHost(raw: Raw): { origin: string; host: string } {
       );
     }
     if (scheme[1]!.toLowerCase() !== "https") {
-      fail(`uses the scheme ${scheme[1]}://; only https:// is supported`);
+      fail("uses a scheme other than https://; only https:// is supported");
     }
   } else {
     // A bare IPv6 address has several colons and no brackets.
@@ -519,37 +550,82 @@ function parseHost(raw: Raw): { origin: string; host: string } {
   return { origin: url.origin, host };
 }
 
+/** A PEM block: its label and the whole text from `-----BEGIN` to `-----END`. */
+interface PemBlock {
+  readonly label: string;
+  readonly text: string;
+}
+
+/** Every PEM block in a text, wherever it is (text around them, e.g. `Bag Attributes` lines, is ignored). */
+function pemBlocks(text: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)) {
+    blocks.push({ label: m[1]!, text: m[0] });
+  }
+  return blocks;
+}
+
+/**
+ * Whether a caCert value may be repeated in a message: one short line that looks like a path, and holds no
+ * registered secret. Anything else may be a password or key material pasted into the wrong key.
+ */
+function quotablePath(value: string): boolean {
+  return (
+    value.length <= 512 &&
+    /^[\w ./~\\:@+-]+$/.test(value) &&
+    (/[/\\]/.test(value) || /\.(pem|crt|cer|ca-bundle|txt)$/i.test(value)) &&
+    !containsSecret(value)
+  );
+}
+
 function readCaCert(raw: Raw, baseDir: string | undefined): string {
   const text = asString(raw.value);
   const trimmed = text.trim();
+  const remedy =
+    raw.key === PROFILES_KEY
+      ? `set the profile's "caCert" to the PEM text of the CA certificates or the path of a PEM file`
+      : `pulumi config set ${raw.key} -- "$(cat ca.pem)", or set it to the path of the PEM file`;
   let pem: string;
-  if (trimmed.startsWith("-----BEGIN")) {
+  let what: string;
+  if (trimmed.includes("-----BEGIN")) {
     pem = trimmed;
+    what = raw.source;
   } else {
     const path = baseDir && !trimmed.startsWith("/") ? `${baseDir}/${trimmed}` : trimmed;
     try {
       pem = readFileSync(path, "utf8");
     } catch (err) {
       const code = (err as { code?: unknown }).code;
+      const shown = quotablePath(trimmed)
+        ? `: ${path}`
+        : ` (the value is not repeated: it does not look like a path)`;
       throw new OntapConfigurationError(
-        `${raw.source} is neither PEM text (-----BEGIN CERTIFICATE-----...) nor a readable file: ${path}${typeof code === "string" ? ` (${code})` : ""}.`,
-        {
-          key: raw.key,
-          remedy:
-            raw.key === PROFILES_KEY
-              ? `set the profile's "caCert" to the PEM text or the path of a PEM file`
-              : `pulumi config set ${raw.key} -- "$(cat ca.pem)", or set it to the path of the PEM file`,
-        },
+        `${raw.source} is neither PEM text (-----BEGIN CERTIFICATE-----...) nor a readable file${shown}${typeof code === "string" && /^E[A-Z]+$/.test(code) ? ` (${code})` : ""}.`,
+        { key: raw.key, remedy },
       );
     }
+    what = `the file named by ${raw.source}`;
   }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+  const blocks = pemBlocks(pem);
+  // A key header counts even without its END line: a truncated key is still key material.
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
+    // Never quoted, never used: the CA bundle is public, a private key in it is a mistake (often the whole
+    // output of `openssl pkcs12 -nodes`, which holds the key next to the certificates).
     throw new OntapConfigurationError(
-      `${raw.source} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`,
+      `${what} holds a private key (a -----BEGIN ... PRIVATE KEY----- block). The CA bundle must hold only the CA certificates; the key was not used and is not shown.`,
       {
         key: raw.key,
+        remedy: `keep only the CERTIFICATE blocks (openssl pkcs12 -in file.p12 -cacerts -nokeys), and treat the key as exposed if this value was shared; ${remedy}`,
       },
     );
   }
-  return pem;
+  const certificates = blocks.filter((b) => b.label === "CERTIFICATE");
+  if (certificates.length === 0) {
+    throw new OntapConfigurationError(`${what} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`, {
+      key: raw.key,
+      remedy,
+    });
+  }
+  // Only the certificates go to TLS: the text around them (Bag Attributes, comments) is dropped.
+  return `${certificates.map((b) => b.text).join("\n")}\n`;
 }

@@ -6,9 +6,13 @@
  * error codes from undici and Node are mapped in one place ({@link fromTransportError}), as are ONTAP error
  * bodies ({@link fromErrorResponse}).
  *
- * Nothing here ever holds a secret: messages pass through {@link redact} when the error is built, the
- * `cause` chain is replaced by redacted copies (the original objects from undici or zod are not kept, so a
- * property nobody thought of cannot leak), and `toJSON()` lists only known-safe fields.
+ * Nothing here ever holds a secret. Messages are built from values known not to be secret (method, path,
+ * cluster, status, setting names, our own words) plus outside text that is redacted before it is put in:
+ * ONTAP's message, target, code and arguments, job messages, field names from a response, the messages of
+ * undici, Node and zod errors. The whole message is never redacted, because redacting our own words would
+ * reveal a secret that happens to be one of them (see `redact.ts`). The `cause` chain is replaced by redacted
+ * copies (the original objects from undici or zod are not kept, so a property nobody thought of cannot
+ * leak), and `toJSON()` lists only known-safe fields.
  *
  * @packageDocumentation
  */
@@ -60,18 +64,19 @@ export class OntapError extends Error {
   declare readonly cause?: Error;
 
   /**
-   * @param message - What went wrong, without the remedy (it is appended). Redacted here.
-   * @param options - Request context, cause, remedy.
+   * @param message - What went wrong, without the remedy (it is appended). Built only from values known not
+   *   to be secret and outside text already passed through {@link redact}; not redacted again here.
+   * @param options - Request context, cause, remedy (the same rule applies to the remedy).
    */
   constructor(message: string, options: OntapErrorOptions = {}) {
     const text = options.remedy
       ? `${message}${/[.!?]$/.test(message) ? "" : "."} Fix: ${options.remedy}`
       : message;
-    super(redact(text), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause, 0) });
+    super(text, options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause, 0) });
     this.method = options.method;
     this.path = options.path;
     this.target = options.target;
-    this.remedy = options.remedy === undefined ? undefined : redact(options.remedy);
+    this.remedy = options.remedy;
     this.mayHaveReachedServer = options.mayHaveReachedServer ?? true;
   }
 
@@ -134,7 +139,7 @@ export class OntapApiError extends OntapError {
   readonly ontapCode?: string;
   /** ONTAP's own message (redacted); never rely on its wording. */
   readonly ontapMessage?: string;
-  /** The request field ONTAP named in `error.target`, e.g. `svm.uuid`. */
+  /** The request field ONTAP named in `error.target`, e.g. `svm.uuid` (redacted). */
   readonly ontapTarget?: string;
   /** What {@link ontapCode} means, from the codes table. */
   readonly meaning?: string;
@@ -148,15 +153,19 @@ export class OntapApiError extends OntapError {
   constructor(options: OntapApiErrorOptions, summary?: string) {
     const info = describeOntapCode(options.ontapCode);
     const where = describeRequest(options);
+    // Everything from ONTAP's body is outside text: redacted once, here, for the message and the fields.
+    const code = outside(options.ontapCode);
+    const ontapMessage = outside(options.ontapMessage);
+    const ontapTarget = outside(options.ontapTarget);
     let message = summary ?? `ONTAP refused ${where} with HTTP ${options.status}`;
-    if (options.ontapCode !== undefined) {
-      message += `, error ${options.ontapCode}${info ? ` (${info.meaning})` : ""}`;
+    if (code !== undefined) {
+      message += `, error ${code}${info ? ` (${info.meaning})` : ""}`;
     }
-    if (options.ontapMessage) {
-      message += `: ${options.ontapMessage}`;
+    if (ontapMessage) {
+      message += `: ${ontapMessage}`;
     }
-    if (options.ontapTarget) {
-      message += ` [field: ${options.ontapTarget}]`;
+    if (ontapTarget) {
+      message += ` [field: ${ontapTarget}]`;
     }
     // ONTAP's own message usually ends with a full stop already.
     if (!/[.!?]$/.test(message)) message += ".";
@@ -166,9 +175,9 @@ export class OntapApiError extends OntapError {
       mayHaveReachedServer: options.mayHaveReachedServer ?? true,
     });
     this.status = options.status;
-    this.ontapCode = options.ontapCode;
-    this.ontapMessage = options.ontapMessage === undefined ? undefined : redact(options.ontapMessage);
-    this.ontapTarget = options.ontapTarget;
+    this.ontapCode = code;
+    this.ontapMessage = ontapMessage;
+    this.ontapTarget = ontapTarget;
     this.meaning = info?.meaning;
     this.arguments = redactValue(options.arguments ?? []);
   }
@@ -331,18 +340,20 @@ export class OntapJobFailedError extends OntapError {
   /** @param options - Job uuid, code, message, request context. */
   constructor(options: OntapJobFailedErrorOptions) {
     const info = describeOntapCode(options.jobCode);
-    let message = `ONTAP job ${options.jobUuid} for ${describeRequest(options)} failed`;
+    const jobUuid = redact(options.jobUuid);
+    const jobMessage = outside(options.jobMessage);
+    let message = `ONTAP job ${jobUuid} for ${describeRequest(options)} failed`;
     if (options.jobCode !== undefined) {
       message += ` with code ${options.jobCode}${info ? ` (${info.meaning})` : ""}`;
     }
-    if (options.jobMessage) {
-      message += `: ${options.jobMessage}`;
+    if (jobMessage) {
+      message += `: ${jobMessage}`;
     }
     message += ".";
     super(message, { ...options, remedy: options.remedy ?? info?.remedy, mayHaveReachedServer: true });
-    this.jobUuid = options.jobUuid;
+    this.jobUuid = jobUuid;
     this.jobCode = options.jobCode;
-    this.jobMessage = options.jobMessage === undefined ? undefined : redact(options.jobMessage);
+    this.jobMessage = jobMessage;
     this.ontapCode = options.jobCode === undefined ? undefined : String(options.jobCode);
     this.meaning = info?.meaning;
   }
@@ -385,8 +396,10 @@ export class OntapBadResponseError extends OntapError {
 
   /** @param options - Problems, status, request context. */
   constructor(options: OntapBadResponseErrorOptions) {
-    const first = options.issues[0] ?? { field: "(root)", problem: "unexpected answer" };
-    const more = options.issues.length > 1 ? ` (and ${options.issues.length - 1} more)` : "";
+    // Field names may be keys of the response body, and zod's wording may quote what it expected: outside.
+    const issues = redactValue(options.issues);
+    const first = issues[0] ?? { field: "(root)", problem: "unexpected answer" };
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
     super(
       `ONTAP's answer to ${describeRequest(options)} breaks the expected contract at ${first.field}: ${first.problem}${more}.`,
       {
@@ -398,12 +411,65 @@ export class OntapBadResponseError extends OntapError {
     );
     this.status = options.status;
     this.field = first.field;
-    this.issues = redactValue(options.issues);
+    this.issues = issues;
   }
 
   protected override details(): Record<string, unknown> {
     return { status: this.status, field: this.field, issues: this.issues };
   }
+}
+
+/** Options of {@link OntapResponseTooLargeError}. */
+export interface OntapResponseTooLargeErrorOptions extends OntapErrorOptions {
+  /** HTTP status of the answer. */
+  readonly status?: number;
+  /** The most this client reads of one response body, in bytes. */
+  readonly limitBytes: number;
+  /** The length the server announced (`Content-Length`), when it announced one over the limit. */
+  readonly declaredBytes?: number;
+}
+
+/**
+ * A response body was longer than this client reads ({@link OntapResponseTooLargeError.limitBytes}). Reading
+ * stopped at the limit and the connection was closed: whatever answers for the cluster (a proxy, or a
+ * man-in-the-middle when certificates are not verified) cannot exhaust the provider's memory. No real
+ * key-manager answer comes near the limit.
+ */
+export class OntapResponseTooLargeError extends OntapBadResponseError {
+  /** The limit, in bytes. */
+  readonly limitBytes: number;
+  /** The announced `Content-Length`, when it was over the limit. */
+  readonly declaredBytes?: number;
+
+  /** @param options - The limit, the announced length, the request context. */
+  constructor(options: OntapResponseTooLargeErrorOptions) {
+    const limit = formatBytes(options.limitBytes);
+    super({
+      ...options,
+      issues: [
+        {
+          field: "(body)",
+          problem:
+            options.declaredBytes !== undefined
+              ? `the body announces ${options.declaredBytes} bytes (Content-Length), over the ${limit} limit of one answer`
+              : `the body is longer than the ${limit} limit of one answer; reading stopped there`,
+        },
+      ],
+      remedy:
+        options.remedy ??
+        `no ONTAP key-manager answer is that long: check what answers at ${options.target ?? "the cluster address"} (a proxy or load balancer?), and keep ontap:validateCerts on`,
+    });
+    this.limitBytes = options.limitBytes;
+    this.declaredBytes = options.declaredBytes;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { ...super.details(), limitBytes: this.limitBytes, declaredBytes: this.declaredBytes };
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
 /** Options of {@link OntapConfigurationError}. */
@@ -492,6 +558,7 @@ for (const cls of [
   OntapTimeoutError,
   OntapJobFailedError,
   OntapBadResponseError,
+  OntapResponseTooLargeError,
   OntapConfigurationError,
   OntapUnsupportedError,
 ]) {
@@ -500,7 +567,8 @@ for (const cls of [
 
 /**
  * Whether a failed write may have been applied although no success was seen: the connection broke after
- * the request may have been sent, a per-request or call deadline ran out, or a gateway answered 502/504.
+ * the request may have been sent, a per-request or call deadline ran out, a gateway answered 502/504, or
+ * the answer was too long to read.
  * The resource layer reconciles such writes by reading the state back instead of retrying blindly.
  *
  * @param err - Any error.
@@ -512,7 +580,8 @@ export function isOutcomeUnknown(err: unknown): boolean {
   if (err instanceof OntapApiError) {
     return err.status === 502 || err.status === 504;
   }
-  return false;
+  // The write reached ONTAP, whose answer (its status included, for all we know) was not read to the end.
+  return err instanceof OntapResponseTooLargeError;
 }
 
 /** The parts of an ONTAP error body this layer reads; everything else is ignored. */
@@ -657,7 +726,7 @@ function classify(code: string | undefined): TransportClass {
   if (code === undefined) {
     return { kind: "other", reached: true };
   }
-  const known = TRANSPORT_CODES[code];
+  const known = Object.hasOwn(TRANSPORT_CODES, code) ? TRANSPORT_CODES[code] : undefined;
   if (known) {
     return known;
   }
@@ -745,8 +814,10 @@ export function fromTransportError(err: unknown, context: TransportErrorContext)
     );
   }
 
-  const code = findErrorCode(err);
-  const cls = classify(code);
+  const found = findErrorCode(err);
+  const cls = classify(found);
+  // Known codes are ours to print; an unknown one is outside text.
+  const code = found === undefined || Object.hasOwn(TRANSPORT_CODES, found) ? found : redact(found);
   const codeText = code ? ` (${code})` : "";
   const base = { ...context, cause: err, errorCode: code, mayHaveReachedServer: cls.reached };
   switch (cls.kind) {
@@ -843,10 +914,13 @@ export function fromTransportError(err: unknown, context: TransportErrorContext)
         { ...base, reason: cls.kind },
       );
     default:
-      return new OntapConnectionError(`${where} failed${codeText}: ${errorMessage(err)}.${outcome(true)}`, {
-        ...base,
-        reason: "other",
-      });
+      return new OntapConnectionError(
+        `${where} failed${codeText}: ${redact(errorMessage(err))}.${outcome(true)}`,
+        {
+          ...base,
+          reason: "other",
+        },
+      );
   }
 }
 
@@ -885,6 +959,11 @@ function errorMessage(err: unknown): string {
     return err.message;
   }
   return typeof err === "string" ? err : "unknown error";
+}
+
+/** Outside text, redacted; `undefined` stays `undefined`. */
+function outside(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redact(text);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { OntapJobFailedError, OntapTimeoutError, type OntapRequestContext } from "./errors";
+import { redact } from "./redact";
 
 /** The `job` link in a 202 answer. */
 export const jobLinkSchema = z.looseObject({
@@ -105,7 +106,7 @@ export async function waitForJob(
     if (remaining <= 0) {
       throw new OntapTimeoutError(
         `ONTAP job ${uuid} for ${options.context.method ?? ""} ${options.context.path ?? ""} on ${options.context.target ?? "the cluster"} ` +
-          `did not end within ${Math.round(options.timeoutMs / 100) / 10} s (last state: ${last?.state ?? "unknown"}). It may still complete.`,
+          `did not end within ${Math.round(options.timeoutMs / 100) / 10} s (last state: ${last ? redact(last.state) : "unknown"}). It may still complete.`,
         {
           ...options.context,
           phase: "job",
@@ -132,8 +133,8 @@ export async function waitForJob(
     const waited = Date.now() - started;
     if (waited >= nextProgress) {
       options.log(
-        `[ontap] still waiting for job ${uuid}${last.description ? ` (${last.description})` : ""} on ${options.context.target ?? "the cluster"}: ` +
-          `${last.state}, ${Math.round(waited / 1000)} s elapsed, giving up after ${Math.round(options.timeoutMs / 1000)} s`,
+        `[ontap] still waiting for job ${uuid}${last.description ? ` (${redact(last.description)})` : ""} on ${options.context.target ?? "the cluster"}: ` +
+          `${redact(last.state)}, ${Math.round(waited / 1000)} s elapsed, giving up after ${Math.round(options.timeoutMs / 1000)} s`,
       );
       nextProgress = waited + progressEvery;
     }

@@ -1,15 +1,32 @@
 /**
  * Redaction of secrets, in one place.
  *
- * Every text this layer puts in an error message, a `cause`, a `toJSON()` or a debug line passes through
- * {@link redact}. Two mechanisms work together:
+ * The rule: **messages are built from values known not to be secret** (methods, paths this layer built,
+ * setting names, status codes, our own words), and **only text that comes from outside** passes through
+ * {@link redact}: ONTAP's `message`, `target`, `code` and `arguments`, job messages and descriptions, the
+ * messages of errors thrown by undici, Node or zod, and field names taken from a response body. Redacting our
+ * own text would turn redaction into an oracle: with the password `security`, a message reading
+ * `GET /api/[REDACTED]/key-managers` next to an `err.path` of `/api/security/key-managers` gives the
+ * password away. So {@link redact} is never applied to a whole message, only to the outside pieces before
+ * they are put into one.
+ *
+ * Two mechanisms work together on outside text:
  *
  * - a process-wide registry of secret values (the cluster passwords read by the configuration, every
- *   `password`/`passphrase` sent in a request body, the Authorization header value), replaced wherever they
- *   appear, also in their JSON-escaped and URL-encoded spellings, because ONTAP may echo a request value
- *   back in an error message;
+ *   `password`/`passphrase` sent in a request body, the Basic credential), replaced wherever they appear, in
+ *   the spellings a server or a library could echo them in: raw, JSON-escaped, URL-encoded
+ *   (`encodeURIComponent` and form encoding with `+`), HTML-escaped, and Base64 (the secret alone, and
+ *   `user:password` as in a Basic Authorization header). Secrets of 4 characters or more are replaced
+ *   wherever they occur; shorter ones (no ONTAP password or passphrase is that short, but a KMIP password may
+ *   be) only as whole tokens, i.e. not inside a longer word or number, so that `ab` does not shred every
+ *   message;
  * - patterns for things that are secret by shape whatever their value: `Authorization` headers, Basic and
  *   Bearer tokens, `"password": "..."`-like JSON members and user-info in URLs.
+ *
+ * Not covered: other encodings (Base32, hex, double URL-encoding, lower-case percent escapes, Unicode
+ * escapes other than JSON's), a secret split across fields or cut in the middle, and the wording of an
+ * outside message around a redacted word (someone who knows ONTAP's message can guess an ordinary word
+ * that was hidden in it: do not use dictionary words as passwords).
  *
  * @packageDocumentation
  */
@@ -18,33 +35,71 @@
 export const REDACTED = "[REDACTED]";
 
 /**
- * Secrets shorter than this are not registered: replacing a 1-3 character string everywhere would shred
- * every message, and no ONTAP password (8+ characters) or passphrase (32+) is that short.
+ * Secrets at least this long are replaced wherever they occur in outside text; shorter ones only as whole
+ * tokens (see the module documentation).
  */
-const MIN_SECRET_LENGTH = 4;
+const SUBSTRING_MIN_LENGTH = 4;
 
+/** Every spelling of every registered secret. */
 const secrets = new Set<string>();
-/** Longest first, so that a secret containing another is replaced whole. Rebuilt lazily. */
-let ordered: string[] | undefined;
+/** One regular expression for all of them, longest first. Rebuilt lazily. */
+let matcher: RegExp | undefined;
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+function spellings(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const url = encodeURIComponent(value);
+  const form = new URLSearchParams({ v: value }).toString().slice(2);
+  const html = value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+  const base64 = Buffer.from(value, "utf8").toString("base64");
+  return [value, json, url, url.replace(/%20/g, "+"), form, html, html.replace(/&#39;/g, "&#x27;"), base64];
+}
+
+function add(variant: string): void {
+  if (variant !== "" && !secrets.has(variant)) {
+    secrets.add(variant);
+    matcher = undefined;
+  }
+}
 
 /**
- * Remembers a secret value so that {@link redact} removes it from any text from now on, in this process.
- * Also registers the spellings under which a server or a library could echo it (JSON-escaped,
- * URL-encoded, Base64 as in a Basic Authorization header).
+ * Remembers a secret value so that {@link redact} removes it from any outside text from now on, in this
+ * process, in every spelling listed in the module documentation.
  *
- * @param value - The secret; `undefined`, empty and very short values are ignored.
+ * @param value - The secret; `undefined`, `null` and empty strings are ignored. Short values are kept too
+ *   (they are redacted as whole tokens only).
  */
 export function registerSecret(value: string | undefined | null): void {
-  if (typeof value !== "string" || value.length < MIN_SECRET_LENGTH) {
+  if (typeof value !== "string" || value === "") {
     return;
   }
-  const variants = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
-  for (const v of variants) {
-    if (v.length >= MIN_SECRET_LENGTH && !secrets.has(v)) {
-      secrets.add(v);
-      ordered = undefined;
-    }
+  for (const v of spellings(value)) {
+    add(v);
   }
+}
+
+/**
+ * Registers an account's password and its Basic credential (Base64 of `user:password`, with and without
+ * padding), which is what an `Authorization` header echoed by a proxy or a library would show.
+ *
+ * @param username - The account.
+ * @param password - Its password.
+ */
+export function registerCredential(username: string, password: string | undefined): void {
+  if (typeof password !== "string" || password === "") {
+    return;
+  }
+  registerSecret(password);
+  const basic = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
+  add(basic);
+  add(basic.replace(/=+$/, ""));
 }
 
 /**
@@ -86,6 +141,16 @@ export function isSecretKey(key: string): boolean {
   return /pass(word|phrase)|secret|token|authorization/i.test(key);
 }
 
+/**
+ * Whether a text contains a registered secret. For deciding whether a value may be quoted at all (a
+ * configuration value that turns out to be a password must not be repeated, redacted or not).
+ *
+ * @param text - Any text.
+ */
+export function containsSecret(text: string): boolean {
+  return text !== redactRegistered(text);
+}
+
 const PATTERNS: readonly [RegExp, string][] = [
   // A header line or header object member: `authorization: Basic abc`, `"authorization":"Basic abc"`.
   [/(authorization["']?\s*[:=]\s*["']?)[^"'\r\n,}]*/gi, `$1${REDACTED}`],
@@ -100,22 +165,40 @@ const PATTERNS: readonly [RegExp, string][] = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, `$1${REDACTED}@`],
 ];
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function buildMatcher(): RegExp | undefined {
+  if (secrets.size === 0) {
+    return undefined;
+  }
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  const long = ordered.filter((s) => s.length >= SUBSTRING_MIN_LENGTH).map(escapeRegExp);
+  const short = ordered.filter((s) => s.length < SUBSTRING_MIN_LENGTH).map(escapeRegExp);
+  const parts = [...long];
+  if (short.length > 0) {
+    // A whole token: not preceded or followed by a letter or digit.
+    parts.push(`(?<![\\p{L}\\p{N}])(?:${short.join("|")})(?![\\p{L}\\p{N}])`);
+  }
+  // One pass, so that the text of one replacement is never matched again by a shorter secret.
+  return new RegExp(parts.join("|"), "gu");
+}
+
+function redactRegistered(text: string): string {
+  matcher ??= buildMatcher();
+  return matcher === undefined ? text : text.replace(matcher, REDACTED);
+}
+
 /**
- * Removes every registered secret and every secret-shaped fragment from a text.
+ * Removes every registered secret and every secret-shaped fragment from a text that came from outside
+ * (never apply it to a whole message: see the module documentation).
  *
- * @param text - Any text headed for a message, a log line or a serialized error.
+ * @param text - Outside text headed for a message, a field, a log line or a serialized error.
  * @returns The text with secrets replaced by {@link REDACTED}.
  */
 export function redact(text: string): string {
-  let out = text;
-  if (secrets.size > 0) {
-    ordered ??= [...secrets].sort((a, b) => b.length - a.length);
-    for (const secret of ordered) {
-      if (out.includes(secret)) {
-        out = out.split(secret).join(REDACTED);
-      }
-    }
-  }
+  let out = redactRegistered(text);
   for (const [pattern, replacement] of PATTERNS) {
     out = out.replace(pattern, replacement);
   }
@@ -123,8 +206,8 @@ export function redact(text: string): string {
 }
 
 /**
- * Deep-copies a JSON-like value, dropping the values of secret-named keys and redacting every string.
- * Used for the `arguments` ONTAP returns in an error and for anything else that came from outside.
+ * Deep-copies a JSON-like value from outside, dropping the values of secret-named keys and redacting every
+ * string, keys included.
  *
  * @param value - The value to copy.
  */
@@ -136,15 +219,21 @@ function copy(value: unknown, depth: number): unknown {
   if (typeof value === "string") {
     return redact(value);
   }
-  if (value === null || typeof value !== "object" || depth > 20) {
+  if (value === null || typeof value !== "object") {
     return value;
+  }
+  if (depth > 20) {
+    // Too deep to be an ONTAP error body: not worth copying, and not to be passed on unredacted.
+    return REDACTED;
   }
   if (Array.isArray(value)) {
     return value.map((v) => copy(v, depth + 1));
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = isSecretKey(key) ? REDACTED : copy(item, depth + 1);
-  }
-  return out;
+  // fromEntries defines own properties, so a `__proto__` key from outside stays a plain key.
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      redact(key),
+      isSecretKey(key) ? REDACTED : copy(item, depth + 1),
+    ]),
+  );
 }

@@ -137,8 +137,8 @@ describe("the CA bundle", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("PEM text is used as is", () => {
-    expect(resolveConnection({ config: { ...base, "ontap:caCert": PEM }, env: {} }).caCert).toBe(PEM.trim());
+  test("PEM text is used, normalised to its certificate blocks", () => {
+    expect(resolveConnection({ config: { ...base, "ontap:caCert": PEM }, env: {} }).caCert).toBe(PEM);
   });
 
   test("anything else is a path to a PEM file, absolute or relative to the program", () => {
@@ -231,7 +231,7 @@ describe("profiles", () => {
     expect(s.origin).toBe("https://clusterb.example.com");
     expect(s.username).toBe("admin");
     expect(s.password).toBe("siteB-password-1");
-    expect(s.caCert).toBe(PEM.trim());
+    expect(s.caCert).toBe(PEM);
     expect(s.sources.username).toBe("ontap:username");
     expect(s.sources.host).toBe("ontap:profiles → siteB.host");
   });
@@ -313,4 +313,124 @@ describe("the settings object", () => {
     });
     expect(Object.isFrozen(s)).toBe(true);
   });
+});
+
+describe("hostile and mistaken values", () => {
+  /** Everything an error shows. */
+  const shown = (e: Error): string =>
+    [e.message, e.stack ?? "", JSON.stringify(e), inspect(e, { depth: 5 })].join("\n");
+  const KEY_MATERIAL = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7-private-key-material";
+  const PKCS12_DUMP =
+    "Bag Attributes\n    localKeyID: 01 00 00 00 \n    friendlyName: cluster-ca\nsubject=CN = cluster CA\n" +
+    PEM +
+    "Bag Attributes\n    localKeyID: 01 00 00 00 \nKey Attributes: <No Attributes>\n" +
+    `-----BEGIN PRIVATE KEY-----\n${KEY_MATERIAL}\n-----END PRIVATE KEY-----\n`;
+
+  test("caCert: PEM blocks are found after other text; only the certificates are kept", () => {
+    const onlyCert = `Bag Attributes\n    friendlyName: cluster-ca\nsubject=CN = cluster CA\n${PEM}`;
+    expect(resolveConnection({ config: { ...base, "ontap:caCert": onlyCert }, env: {} }).caCert).toBe(PEM);
+  });
+
+  test.each([
+    ["PEM text (openssl pkcs12 -nodes output)", PKCS12_DUMP],
+    ["an RSA key", `${PEM}-----BEGIN RSA PRIVATE KEY-----\n${KEY_MATERIAL}\n-----END RSA PRIVATE KEY-----\n`],
+    ["a truncated key (no END line)", `${PEM}-----BEGIN EC PRIVATE KEY-----\n${KEY_MATERIAL}\n`],
+    [
+      "an encrypted key",
+      `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${KEY_MATERIAL}\n-----END ENCRYPTED PRIVATE KEY-----\n${PEM}`,
+    ],
+  ])("caCert holding a private key is refused, saying so, without quoting it: %s", (_name, value) => {
+    const err = configError(() => resolveConnection({ config: { ...base, "ontap:caCert": value }, env: {} }));
+    expect(err.key).toBe("ontap:caCert");
+    expect(err.message).toContain("holds a private key");
+    expect(shown(err)).not.toContain(KEY_MATERIAL);
+    expect(shown(err)).not.toContain("Bag Attributes");
+  });
+
+  test("caCert naming a file that holds a private key is refused the same way", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ontap-ca-key-"));
+    try {
+      writeFileSync(join(dir, "bundle.pem"), PKCS12_DUMP);
+      const err = configError(() =>
+        resolveConnection({ config: { ...base, "ontap:caCert": join(dir, "bundle.pem") }, env: {} }),
+      );
+      expect(err.message).toContain("holds a private key");
+      expect(shown(err)).not.toContain(KEY_MATERIAL);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("caCert: a missing path is quoted only when it looks like a path and is no known secret", () => {
+    const path = configError(() =>
+      resolveConnection({ config: { ...base, "ontap:caCert": "./certs/missing-ca.pem" }, env: {} }),
+    );
+    expect(path.message).toContain("./certs/missing-ca.pem");
+    const password = configError(() =>
+      resolveConnection({ config: { ...base, "ontap:caCert": base["ontap:password"] }, env: {} }),
+    );
+    expect(shown(password)).not.toContain(base["ontap:password"]);
+    const notAPath = configError(() =>
+      resolveConnection({ config: { ...base, "ontap:caCert": "MIIBfake base64 without a header" }, env: {} }),
+    );
+    expect(shown(notAPath)).not.toContain("MIIBfake");
+  });
+
+  test.each([
+    ["ontap:host", "Mistyped-Secret-7://cluster1"],
+    ["ontap:host", "cluster1/Mistyped-Secret-7"],
+    ["ontap:validateCerts", "Mistyped-Secret-7"],
+    ["ontap:requestTimeout", "Mistyped-Secret-7"],
+    ["ontap:deadline", "Mistyped-Secret-7"],
+    ["ontap:jobTimeout", "Mistyped-Secret-7"],
+    ["ontap:caCert", "Mistyped-Secret-7"],
+    ["ontap:caCert", "-----BEGIN Mistyped-Secret-7"],
+    ["ontap:profiles", '{"siteB": "Mistyped-Secret-7"}'],
+    ["ontap:profiles", '{"siteB": {"host": "Mistyped-Secret-7://x"}}'],
+  ])("no configuration error quotes the value: %s = %s", (key, value) => {
+    const err = configError(() =>
+      resolveConnection({
+        config: { ...base, [key]: value },
+        env: {},
+        profile: key === "ontap:profiles" ? "siteB" : undefined,
+      }),
+    );
+    expect(shown(err)).not.toContain("Mistyped-Secret-7");
+  });
+
+  test.each([
+    ["ontap:requestTimeout", "0.0001", "from 0.1 s to 3600 s (it is 0.0001 s)"],
+    ["ontap:requestTimeout", "0", "from 0.1 s to 3600 s (it is 0 s)"],
+    ["ontap:requestTimeout", "3601", "from 0.1 s to 3600 s (it is 3601 s)"],
+    ["ontap:deadline", "0.04", "from 0.1 s to 86400 s (it is 0.04 s)"],
+    ["ontap:jobTimeout", "1e9", "from 0.1 s to 86400 s (it is 1000000000 s)"],
+    ["ontap:jobTimeout", "-5", "from 0.1 s to 86400 s (it is -5 s)"],
+  ])("a duration out of range is refused, with its unit: %s = %s", (key, value, range) => {
+    const err = configError(() => resolveConnection({ config: { ...base, [key]: value }, env: {} }));
+    expect(err.key).toBe(key);
+    expect(err.message).toContain(`${key} must be a number of seconds ${range}`);
+  });
+
+  test("a duration at the minimum is kept, never rounded to 0 ms (which would turn timeouts off)", () => {
+    const s = resolveConnection({
+      config: { ...base, "ontap:requestTimeout": 0.1, "ontap:deadline": "0.1", "ontap:jobTimeout": "0.1" },
+      env: {},
+    });
+    expect([s.requestTimeoutMs, s.deadlineMs, s.jobTimeoutMs]).toEqual([100, 100, 100]);
+  });
+
+  test.each(["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"])(
+    "profile %s is looked up among the defined profiles only",
+    (name) => {
+      const err = configError(() =>
+        resolveConnection({
+          config: { ...base, "ontap:profiles": JSON.stringify({ siteB: { host: "b.example.com" } }) },
+          env: {},
+          profile: name,
+        }),
+      );
+      expect(err.key).toBe("ontap:profiles");
+      expect(err.message).toContain(`Profile "${name}" is not defined in ontap:profiles (it defines: siteB)`);
+    },
+  );
 });

@@ -7,6 +7,7 @@ import { inspect } from "node:util";
 import { z } from "zod";
 import { startSimulator, type Simulator } from "../../simulator";
 import {
+  OntapBadResponseError,
   OntapApiError,
   OntapConnectionError,
   OntapJobFailedError,
@@ -177,6 +178,17 @@ test("a caller may take the job's uuid instead of waiting, and wait later", asyn
   const job = await client.waitForJob(result.jobUuid ?? "", { method: "DELETE" });
   expect(job.state).toBe("success");
   expect(await findKeyManager(client, km.uuid)).toBeUndefined();
+});
+
+test("a job uuid that is not a UUID is refused before it goes into a path or a message", async () => {
+  sim.clearRequestLog();
+  const err = await rejectionOf(
+    client.waitForJob("../../security/Echoed-secret-value", { method: "DELETE" }),
+  );
+  expect(err).toBeInstanceOf(OntapBadResponseError);
+  expect((err as OntapBadResponseError).field).toBe("job.uuid");
+  expect((err as Error).message).not.toContain("Echoed-secret-value");
+  expect(sim.requestLog()).toEqual([]);
 });
 
 test("a write dropped after ONTAP accepted it is reported as possibly applied, and it was", async () => {

@@ -13,6 +13,7 @@ import {
   OntapConnectionError,
   OntapJobFailedError,
   OntapNotFoundError,
+  OntapResponseTooLargeError,
   OntapTimeoutError,
   REDACTED,
   buildQuery,
@@ -29,6 +30,7 @@ import {
   parseVersion,
   pathSegment,
   redact,
+  registerCredential,
   registerSecret,
   versionAtLeast,
 } from "../../provider/ontap";
@@ -225,6 +227,136 @@ describe("redaction", () => {
     expect(JSON.parse(JSON.stringify(e))).toMatchObject({
       name: "OntapConnectionError",
       cause: { code: "UND_ERR_SOCKET" },
+    });
+  });
+});
+
+describe("redaction reveals nothing by what it hides", () => {
+  /** Every text an error shows: message, stack, JSON, inspect (own fields included). */
+  const shown = (e: Error): string[] => [
+    e.message,
+    e.stack ?? "",
+    JSON.stringify(e),
+    inspect(e, { depth: 10, showHidden: true }),
+  ];
+
+  test("a secret that is a word of our own message is not hidden there: the message matches err.path", () => {
+    // The ONTAP password "security", a KMIP password "key-servers": words of the paths this layer builds.
+    registerSecret("security");
+    registerSecret("key-servers");
+    const path =
+      "/api/security/key-managers/0f0e0d0c-0b0a-4909-8807-060504030201/key-servers/10.0.0.1%3A5696";
+    const e = fromErrorResponse(
+      500,
+      { error: { code: "65536850", message: "internal error" } },
+      {
+        method: "PATCH",
+        path,
+        target: "cluster1.example.com",
+      },
+    );
+    expect(e.path).toBe(path);
+    expect(e.message).toContain(`PATCH ${path}`);
+    for (const text of shown(e)) expect(text).not.toContain(REDACTED);
+    const timeout = fromTransportError(withCode("UND_ERR_HEADERS_TIMEOUT"), {
+      method: "GET",
+      path,
+      target: "c1",
+    });
+    expect(timeout.message).toContain(`GET ${path}`);
+    expect(timeout.message).not.toContain(REDACTED);
+  });
+
+  test("outside text is redacted in every field where it lands: message, ontapMessage, ontapTarget, code, arguments", () => {
+    const secret = "Outside-echo-secret-0042";
+    registerSecret(secret);
+    const e = fromErrorResponse(
+      400,
+      {
+        error: {
+          code: secret,
+          message: `bad value ${secret}`,
+          target: `onboard.${secret}`,
+          arguments: [{ code: secret, message: `arg ${secret}` }],
+        },
+      },
+      context,
+    );
+    expect(e.ontapTarget).toBe(`onboard.${REDACTED}`);
+    expect(e.ontapMessage).toBe(`bad value ${REDACTED}`);
+    expect(e.ontapCode).toBe(REDACTED);
+    expect(e.message).toContain(`[field: onboard.${REDACTED}]`);
+    for (const text of shown(e)) expect(text).not.toContain(secret);
+    const job = new OntapJobFailedError({
+      ...context,
+      jobUuid: secret,
+      jobCode: 1,
+      jobMessage: `job ${secret}`,
+    });
+    for (const text of shown(job)) expect(text).not.toContain(secret);
+    const bad = new OntapBadResponseError({
+      ...context,
+      issues: [{ field: `records[0].${secret}`, problem: "x" }],
+    });
+    for (const text of shown(bad)) expect(text).not.toContain(secret);
+    const other = fromTransportError(withCode(`E_${secret}`, `undici says ${secret}`), context);
+    for (const text of shown(other)) expect(text).not.toContain(secret);
+  });
+
+  test("the spellings a server or a proxy may echo: form-encoded, HTML-escaped, Base64 and the Basic credential", () => {
+    const secret = "p&ss <word> 'quoted'";
+    registerCredential("admin", secret);
+    const spellings = [
+      new URLSearchParams({ v: secret }).toString().slice(2),
+      encodeURIComponent(secret).replace(/%20/g, "+"),
+      "p&amp;ss &lt;word&gt; &#39;quoted&#39;",
+      "p&amp;ss &lt;word&gt; &#x27;quoted&#x27;",
+      Buffer.from(secret).toString("base64"),
+      Buffer.from(`admin:${secret}`).toString("base64"),
+      Buffer.from(`admin:${secret}`).toString("base64").replace(/=+$/, ""),
+    ];
+    for (const spelling of spellings) {
+      expect(redact(`echo <${spelling}> end`)).toBe(`echo <${REDACTED}> end`);
+    }
+  });
+
+  test("an ONTAP code naming an Object.prototype member means nothing", () => {
+    for (const code of ["constructor", "toString", "__proto__"]) {
+      const e = fromErrorResponse(400, { error: { code, message: "odd" } }, context);
+      expect(e.meaning).toBeUndefined();
+      expect(e.message).toBe(
+        `ONTAP refused POST /api/security/key-managers with HTTP 400, error ${code}: odd.`,
+      );
+    }
+  });
+
+  test("short secrets are registered too, and redacted in outside text as whole tokens only", () => {
+    registerSecret("q7");
+    expect(redact("the password q7 was refused")).toBe(`the password ${REDACTED} was refused`);
+    expect(redact('"q7"')).toBe(`"${REDACTED}"`);
+    // Inside a longer word or number it is left alone: "q77", "aq7", "q7b".
+    expect(redact("fields q77 aq7 q7b")).toBe("fields q77 aq7 q7b");
+  });
+
+  test("a replacement is never matched again by a shorter secret", () => {
+    registerSecret("Longer-secret-holding-nothing-else");
+    registerSecret("DACTED");
+    expect(redact("x Longer-secret-holding-nothing-else and DACTED y")).toBe(
+      `x ${REDACTED} and ${REDACTED} y`,
+    );
+  });
+});
+
+describe("answers too long to read", () => {
+  test("the error names the limit and counts as a possibly applied write", () => {
+    const e = new OntapResponseTooLargeError({ ...context, status: 201, limitBytes: 8 * 1024 * 1024 });
+    expect(e).toBeInstanceOf(OntapBadResponseError);
+    expect(e.message).toContain("longer than the 8 MiB limit");
+    expect(e.mayHaveReachedServer).toBe(true);
+    expect(isOutcomeUnknown(e)).toBe(true);
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({
+      name: "OntapResponseTooLargeError",
+      limitBytes: 8388608,
     });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The bad-input corpus: every case is rejected by `check` with a failure naming the field, with no network call,
  * without throwing, and without echoing a secret (the passphrase, the KMIP password, the connection password).
- * `create` and `update` refuse the same inputs before any call too, should they ever get them unchecked.
+ * `create` and `update` refuse the same inputs before any call too, should they ever get them unchecked. Inputs
+ * nested thousands of levels deep, cyclic or huge are among them, and no provider method ever throws
+ * synchronously: a failure is a check failure or a rejected promise.
  */
 import { closeAllClients, openTransportCount } from "../../provider/ontap";
 import { startSimulator, type Simulator } from "../../simulator";
@@ -20,6 +22,13 @@ const ext = (servers: unknown, extra: Props = {}): Props => ({
   },
 });
 const server = (address: unknown): Props => ext([address]);
+
+/** A value nested `levels` deep: objects in objects, or arrays in arrays. */
+function nested(levels: number, kind: "object" | "array" = "object"): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < levels; i++) value = kind === "object" ? { a: value } : [value];
+  return value;
+}
 
 interface Case {
   /** What is wrong. */
@@ -258,6 +267,24 @@ const KM_CASES: Omit<Case, "impl">[] = [
     field: "host",
   },
   { name: "inputs not an object", inputs: "external", field: "external" },
+  // sizes: zod and the input sanitiser recurse, and would overflow the stack
+  { name: "external nested 5000 levels deep", inputs: { external: nested(5_000) }, field: "external" },
+  {
+    name: "servers nested 5000 arrays deep",
+    inputs: ext(nested(5_000, "array")),
+    field: "external",
+  },
+  {
+    name: "onboard nested 5000 levels deep, with a passphrase at the bottom",
+    inputs: { onboard: { passphrase: PASSPHRASE, more: nested(5_000) } },
+    field: "onboard",
+    secrets: [PASSPHRASE],
+  },
+  {
+    name: "50000 server entries",
+    inputs: ext(Array.from({ length: 50_000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`)),
+    field: "external",
+  },
 ];
 
 const KS_CASES: Omit<Case, "impl">[] = [
@@ -308,6 +335,16 @@ const KS_CASES: Omit<Case, "impl">[] = [
     name: "KeyServer adopt as a number",
     inputs: { keyManager: KM_UUID, server: "10.0.0.1", adopt: 1 },
     field: "adopt",
+  },
+  {
+    name: "KeyServer username nested 5000 levels deep",
+    inputs: { keyManager: KM_UUID, server: "10.0.0.1", username: nested(5_000) },
+    field: "username",
+  },
+  {
+    name: "KeyServer password nested 5000 arrays deep",
+    inputs: { keyManager: KM_UUID, server: "10.0.0.1", username: "kmip", password: nested(5_000, "array") },
+    field: "password",
   },
 ];
 
@@ -373,5 +410,80 @@ describe.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const message = (err as Error).message;
     for (const secret of [...(c.secrets ?? []), sim.password]) expect(message).not.toContain(secret);
     expect(sim.requestLog()).toEqual([]);
+  });
+});
+
+describe("no provider method throws synchronously, whatever it is handed", () => {
+  const deep = nested(5_000);
+  const cyclic: Record<string, unknown> = { svm: "vs0" };
+  cyclic.self = cyclic;
+  const hostile: [string, unknown][] = [
+    ["undefined", undefined],
+    ["null", null],
+    ["a string", "garbage"],
+    ["a number", 42],
+    ["an object nested 5000 levels deep", deep],
+    ["an array nested 5000 levels deep", nested(5_000, "array")],
+    ["a cyclic object", cyclic],
+  ];
+  const validNews: Record<"km" | "ks", Props> = {
+    km: { onboard: { passphrase: PASSPHRASE } },
+    ks: { keyManager: KM_UUID, server: "10.0.0.1" },
+  };
+  const impls = [
+    ["KeyManager", km, "km"],
+    ["KeyServer", ks, "ks"],
+  ] as const;
+
+  /** Calls `fn`, failing the test on a synchronous throw; returns the settled outcome. */
+  async function outcomeOf(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: Error }> {
+    let promise: Promise<unknown>;
+    try {
+      promise = fn();
+    } catch (err) {
+      throw new Error(`threw synchronously: ${String(err)}`, { cause: err });
+    }
+    expect(promise).toBeInstanceOf(Promise);
+    return promise.then(
+      () => ({ ok: true }),
+      (error: unknown) => {
+        expect(error).toBeInstanceOf(Error);
+        return { ok: false, error: error as Error };
+      },
+    );
+  }
+
+  describe.each(impls)("%s", (resource, impl, kind) => {
+    test.each(hostile)("check, diff, create, update, read and delete of %s", async (what, value) => {
+      const news = validNews[kind];
+      const calls: [string, () => Promise<unknown>][] = [
+        ["check", () => impl.check(value, value)],
+        ["diff (bad olds)", () => impl.diff("id", value, news)],
+        ["diff (bad news)", () => impl.diff("id", {}, value)],
+        ["create", () => impl.create(value)],
+        ["update (bad olds)", () => impl.update("id", value, news)],
+        ["update (bad news)", () => impl.update("id", {}, value)],
+      ];
+      const tooBig = what.includes("deep") || what.includes("cyclic");
+      if (tooBig) {
+        // read and delete of sane props would reach the cluster; bounded ones must not get that far.
+        calls.push(["read", () => impl.read("id", value)], ["delete", () => impl.delete("id", value)]);
+      }
+      for (const [method, call] of calls) {
+        const outcome = await outcomeOf(call).catch((err: Error) => {
+          throw new Error(`${resource} ${method} of ${what}: ${err.message}`);
+        });
+        if (method === "check") {
+          const failures = (await impl.check(value, value)).failures ?? [];
+          expect(failures.length).toBeGreaterThan(0);
+          if (tooBig) expect(JSON.stringify(failures)).toMatch(/nested more than 64 levels|refers to itself/);
+        } else {
+          expect(outcome.ok).toBe(false);
+          expect(outcome.error?.message).not.toMatch(/Maximum call stack/);
+          if (tooBig) expect(outcome.error?.message).toMatch(/nested more than 64 levels|refers to itself/);
+        }
+      }
+      expect(sim.requestLog()).toEqual([]);
+    });
   });
 });

@@ -11,7 +11,7 @@
  */
 import { promises as fs } from "node:fs";
 import { inspect } from "node:util";
-import { closeAllClients } from "../../provider/ontap";
+import { REDACTED, closeAllClients } from "../../provider/ontap";
 import { startSimulator, type FaultSpec, type Simulator } from "../../simulator";
 import {
   HostCallError,
@@ -304,6 +304,42 @@ describe("in-process: results, errors, stderr and the simulator's log", () => {
     expect(problems).toEqual([]);
   }, 30_000);
 
+  test("ONTAP echoing the Basic credential, or a secret form-encoded or HTML-escaped, leaks nothing", async () => {
+    const spaced = `${PASSPHRASE_A} with spaces & <marks>`;
+    const basic = Buffer.from(`${sim.username}:${CONNECTION_PASSWORD}`).toString("base64");
+    const spellings = [
+      basic,
+      basic.replace(/=+$/, ""),
+      Buffer.from(CONNECTION_PASSWORD).toString("base64"),
+      new URLSearchParams({ v: spaced }).toString().slice(2),
+      spaced.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"),
+    ];
+    // The passphrase is registered when it is sent; a 257-character one is refused by check, so send a
+    // valid one that holds the spaced text.
+    const news = await checkedOf(km, { onboard: { passphrase: spaced } });
+    for (const spelling of spellings) {
+      lastError = undefined;
+      await withFault(
+        {
+          method: "POST",
+          path: "/api/security/key-managers",
+          action: {
+            type: "status",
+            status: 400,
+            message: `rejected: ${spelling} (${spelling})`,
+          },
+        },
+        () => scan(`create (ONTAP echoes a spelling)`, "km", () => km.create(news)),
+      );
+      expect(String(lastError)).toContain("rejected: ");
+      for (const text of errorTexts(lastError)) {
+        if (text.includes(spelling))
+          problems.push(`create error shows the spelling ${spelling.slice(0, 12)}...`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   test("stderr (ONTAP_DEBUG traces, warnings) and the simulator's log hold no secret", () => {
     expect(stderr.join("").length).toBeGreaterThan(0);
     const found = [
@@ -527,4 +563,126 @@ describe("the real dynamic provider host: secrets only where the engine marks th
     expect(host.stderr()).toContain("[ontap]");
     expect(problems).toEqual([]);
   }, 60_000);
+});
+
+describe("a secret that is an ordinary word: redaction reveals nothing by what it hides", () => {
+  // The connection password is a word of every key-manager path; the KMIP password a word of key-server paths.
+  const WORD_PASSWORD = "security";
+  const WORD_KMIP_PASSWORD = "key-servers";
+  let sim: Simulator;
+  const stderr: string[] = [];
+  let restoreStderr: () => void = () => undefined;
+  const previousDebug = process.env.ONTAP_DEBUG;
+
+  beforeAll(async () => {
+    await closeAllClients();
+    sim = await startSimulator({ ontapVersion: "9.13", jobDelayMs: 10, password: WORD_PASSWORD });
+    process.env.ONTAP_DEBUG = "1";
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (chunk: string | Uint8Array): boolean => {
+      stderr.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+      return true;
+    };
+    restoreStderr = () => {
+      process.stderr.write = write;
+    };
+    await configure(simConfig(sim));
+  });
+
+  afterAll(async () => {
+    restoreStderr();
+    if (previousDebug === undefined) delete process.env.ONTAP_DEBUG;
+    else process.env.ONTAP_DEBUG = previousDebug;
+    await closeAllClients();
+    await sim?.close();
+  });
+
+  async function failureOf(call: () => Promise<unknown>): Promise<Error> {
+    const err = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    return err as Error;
+  }
+
+  /** The message and its causes, as the user sees them. */
+  const texts = (err: Error): string[] => errorTexts(err);
+
+  test("our own words stay readable; only ONTAP's echo of the password is hidden", async () => {
+    const news = (await km.check({}, { onboard: { passphrase: PASSPHRASE_A } })).inputs as Props;
+    sim.injectFault({
+      method: "POST",
+      path: "/api/security/key-managers",
+      action: { type: "status", status: 500, message: "internal error" },
+    });
+    const plain = await failureOf(() => km.create(news));
+    sim.clearFaults();
+    for (const text of texts(plain)) expect(text).not.toContain(REDACTED);
+    expect(plain.message).toContain("POST /api/security/key-managers");
+
+    sim.injectFault({
+      method: "POST",
+      path: "/api/security/key-managers",
+      action: { type: "status", status: 500, message: `password ${WORD_PASSWORD} refused` },
+    });
+    const echoed = await failureOf(() => km.create(news));
+    sim.clearFaults();
+    expect(echoed.message).toContain("POST /api/security/key-managers");
+    expect(echoed.message).toContain(`password ${REDACTED} refused`);
+    for (const text of texts(echoed)) {
+      expect(text).not.toContain(`password ${WORD_PASSWORD} refused`);
+      expect(text).not.toContain(`/api/${REDACTED}`);
+    }
+    const cause = echoed.cause ?? echoed;
+    expect((cause as { path?: string }).path).toBe("/api/security/key-managers");
+  });
+
+  test("a KMIP password that is a path word leaves key-server paths readable", async () => {
+    const host = await km.create(
+      (
+        await km.check(
+          {},
+          {
+            svm: "vs0",
+            external: {
+              clientCertificate: "vs0-client",
+              serverCaCertificates: ["vs0-ca-1"],
+              servers: ["10.5.0.1"],
+            },
+            serverManagement: "listed",
+          },
+        )
+      ).inputs as Props,
+    );
+    const news = (
+      await ks.check(
+        {},
+        {
+          keyManager: host.id,
+          server: "10.5.0.2",
+          username: "kmip",
+          password: WORD_KMIP_PASSWORD,
+        },
+      )
+    ).inputs as Props;
+    sim.injectFault({
+      method: "PATCH",
+      path: /key-servers\/10\.5\.0\.2%3A5696$/,
+      action: { type: "status", status: 500, message: "Failed to set the password." },
+    });
+    const err = await failureOf(() => ks.create(news));
+    sim.clearFaults();
+    for (const text of texts(err)) expect(text).not.toContain(REDACTED);
+    expect(err.message).toContain(`/api/security/key-managers/${host.id}/key-servers/10.5.0.2%3A5696`);
+    await ks.delete(`${host.id}/10.5.0.2:5696`, { keyManager: host.id, server: "10.5.0.2:5696" });
+    await km.delete(host.id, host.outs);
+  });
+
+  test("debug traces show the real paths, not redacted ones", () => {
+    const text = stderr.join("");
+    expect(text).toMatch(/\[ontap\] POST \/api\/security\/key-managers/);
+    expect(text).toMatch(/\/key-servers/);
+    expect(text).not.toContain(REDACTED);
+  });
 });

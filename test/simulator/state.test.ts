@@ -1,8 +1,21 @@
 /**
  * The optional state file: the configuration survives a restart (even under another release), passphrases
- * are stored only as salted hashes, writes are atomic, and a file that is not a simulator state is refused.
+ * are stored only as salted hashes, writes are atomic (through an exclusive, randomly named temp file in the
+ * same directory) and leave a 0600 file, a symlink at the state path is refused, and a file that is not a
+ * simulator state is refused.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulator } from "../../simulator";
@@ -103,4 +116,77 @@ test("a state file that is not a simulator state is refused, naming the file", a
   await expect(startSimulator({ stateFile: bad })).rejects.toThrow(bad);
   writeFileSync(bad, "{not json");
   await expect(startSimulator({ stateFile: bad })).rejects.toThrow(/not JSON/);
+});
+
+describe("the file's safety (the simulator runs in shared CI machines)", () => {
+  let sub: string;
+  beforeEach(() => {
+    sub = join(dir, `safety-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(sub);
+  });
+
+  test("a new state file is created with mode 0600", async () => {
+    const stateFile = join(sub, "state.json");
+    const sim = await startSimulator({ stateFile });
+    await sim.close();
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+    expect(readdirSync(sub)).toEqual(["state.json"]);
+  });
+
+  test("an existing state file readable by everyone is rewritten with mode 0600", async () => {
+    const stateFile = join(sub, "state.json");
+    const first = await startSimulator({ stateFile });
+    await first.close();
+    chmodSync(stateFile, 0o666);
+    const second = await startSimulator({ stateFile });
+    try {
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+      const c = new Client(second);
+      try {
+        await createKm(c, externalBody("vs0"));
+      } finally {
+        await c.close();
+      }
+      expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test("a leftover world-readable temp file at the old predictable name does not lend its mode", async () => {
+    const stateFile = join(sub, "state.json");
+    const leftover = `${stateFile}.${process.pid}.tmp`;
+    writeFileSync(leftover, "left by a crash");
+    chmodSync(leftover, 0o666);
+    const sim = await startSimulator({ stateFile });
+    await sim.close();
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+  });
+
+  test("a symlink planted at the old predictable temp name is neither followed nor renamed into place", async () => {
+    const stateFile = join(sub, "state.json");
+    const victim = join(sub, "victim.txt");
+    writeFileSync(victim, "do not overwrite");
+    // The name the simulator used to write through: `<file>.<pid>.tmp`, pid of this process.
+    symlinkSync(victim, `${stateFile}.${process.pid}.tmp`);
+    const sim = await startSimulator({ stateFile });
+    await sim.close();
+    expect(readFileSync(victim, "utf8")).toBe("do not overwrite");
+    expect(lstatSync(stateFile).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ format: 1 });
+  });
+
+  test("a state path that is a symlink is refused, naming it, and its target is left alone", async () => {
+    const target = join(sub, "elsewhere.json");
+    writeFileSync(target, "precious");
+    const stateFile = join(sub, "state.json");
+    symlinkSync(target, stateFile);
+    await expect(startSimulator({ stateFile })).rejects.toThrow(`${stateFile} is a symbolic link`);
+    expect(readFileSync(target, "utf8")).toBe("precious");
+    // A dangling link too: creating the file through it would write wherever it points.
+    const dangling = join(sub, "dangling.json");
+    symlinkSync(join(sub, "not-yet.json"), dangling);
+    await expect(startSimulator({ stateFile: dangling })).rejects.toThrow("is a symbolic link");
+    expect(readdirSync(sub).sort()).toEqual(["dangling.json", "elsewhere.json", "state.json"]);
+  });
 });

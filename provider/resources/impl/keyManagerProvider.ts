@@ -51,17 +51,19 @@ import {
 import { clientFor, setConfig } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
+import { assertBounded, settle, settleCheck } from "./settle";
 
 /** Stores the stack config (connection settings and credentials); see {@link setConfig}. */
 export function configure(req: dynamic.ConfigureRequest): Promise<void> {
-  setConfig(req.config);
-  return Promise.resolve();
+  return settle("KeyManager configure", () => setConfig(req.config));
 }
 
 /** Validates and normalises inputs. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
-  const result = checkKeyManager(olds, news);
-  return Promise.resolve({ inputs: result.inputs, failures: result.failures });
+  return settleCheck("KeyManager", news, () => {
+    const result = checkKeyManager(olds, news);
+    return { inputs: result.inputs, failures: result.failures };
+  });
 }
 
 function checked(news: unknown): CheckedKeyManagerInputs {
@@ -81,12 +83,19 @@ function known(news: unknown): KeyManagerInputs {
 
 /** Previous outputs compared with checked inputs. No network calls. */
 export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic.DiffResult> {
-  const outcome = diffKeyManager(parseKeyManagerOutputs(olds), checked(news));
-  return Promise.resolve({
-    changes: outcome.changes,
-    replaces: outcome.replaces,
-    deleteBeforeReplace: outcome.deleteBeforeReplace,
-  });
+  return settle(
+    "KeyManager diff",
+    () => {
+      const outcome = diffKeyManager(parseKeyManagerOutputs(olds), checked(news));
+      return {
+        changes: outcome.changes,
+        replaces: outcome.replaces,
+        deleteBeforeReplace: outcome.deleteBeforeReplace,
+      };
+    },
+    olds,
+    news,
+  );
 }
 
 function describeScope(inputs: { svm?: string }): string {
@@ -364,7 +373,7 @@ function kmLock(uuid: string): string {
 
 /** See {@link createResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
 export function create(news: unknown): Promise<dynamic.CreateResult> {
-  return keepingSerializedProvider(news, createResource(news));
+  return settle("KeyManager create", () => keepingSerializedProvider(news, createResource(news)), news);
 }
 
 /**
@@ -446,7 +455,12 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
 
 /** See {@link updateResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
 export function update(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
-  return keepingSerializedProvider(news, updateResource(id, olds, news));
+  return settle(
+    "KeyManager update",
+    () => keepingSerializedProvider(news, updateResource(id, olds, news)),
+    olds,
+    news,
+  );
 }
 
 /**
@@ -564,6 +578,7 @@ function keepPassphraseIfUnchanged(now: KeyManagerOutputs, previous: KeyManagerO
 
 /** Refresh: one GET with an explicit `fields` list; gone when ONTAP answers 404. */
 export async function read(id: string, props: unknown): Promise<dynamic.ReadResult> {
+  assertBounded("KeyManager read", props);
   const previous = hasState(props) ? parseKeyManagerOutputs(props) : undefined;
   const profile = previous?.profile ?? profileOf(props);
   const client = clientFor(profile);
@@ -596,6 +611,7 @@ function profileOf(props: unknown): string | undefined {
 
 /** One DELETE; a key manager already gone counts as deleted. */
 export async function delete_(id: string, props: unknown): Promise<void> {
+  assertBounded("KeyManager delete", props);
   const profile = profileOf(props);
   const client = clientFor(profile);
   await withLock(kmLock(id), async () => {

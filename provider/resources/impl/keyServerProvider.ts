@@ -47,6 +47,7 @@ import {
 import { clientFor, setConfig } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
+import { assertBounded, settle, settleCheck } from "./settle";
 
 /** A key server's connectivity as ONTAP last reported it (9.7 and later), in output form. */
 export interface KeyServerConnectivity {
@@ -66,8 +67,7 @@ const connectivitySchema = z.object({
 
 /** Stores the stack config (connection settings and credentials); see {@link setConfig}. */
 export function configure(req: dynamic.ConfigureRequest): Promise<void> {
-  setConfig(req.config);
-  return Promise.resolve();
+  return settle("KeyServer configure", () => setConfig(req.config));
 }
 
 /**
@@ -87,18 +87,11 @@ export function passwordFailures(inputs: CheckedKeyServerInputs): CheckFailure[]
 
 /** Validates and normalises inputs. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
-  const result = checkKeyServer(olds, news);
-  const failures = result.valid ? passwordFailures(result.inputs) : result.failures;
-  return Promise.resolve({ inputs: result.inputs, failures });
-}
-
-/** Runs pure work, reporting a throw as a rejection like the I/O methods do. */
-function settle<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
+  return settleCheck("KeyServer", news, () => {
+    const result = checkKeyServer(olds, news);
+    const failures = result.valid ? passwordFailures(result.inputs) : result.failures;
+    return { inputs: result.inputs, failures };
+  });
 }
 
 function checked(news: unknown): CheckedKeyServerInputs {
@@ -123,14 +116,19 @@ function known(news: unknown): KeyServerInputs {
  * makes a diff.
  */
 export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic.DiffResult> {
-  return settle(() => {
-    const outcome = diffKeyServer(parseKeyServerOutputs(olds), checked(news));
-    return {
-      changes: outcome.changes,
-      replaces: outcome.replaces,
-      deleteBeforeReplace: outcome.deleteBeforeReplace,
-    };
-  });
+  return settle(
+    "KeyServer diff",
+    () => {
+      const outcome = diffKeyServer(parseKeyServerOutputs(olds), checked(news));
+      return {
+        changes: outcome.changes,
+        replaces: outcome.replaces,
+        deleteBeforeReplace: outcome.deleteBeforeReplace,
+      };
+    },
+    olds,
+    news,
+  );
 }
 
 /** ONTAP's connectivity record in output form; undefined when the record has none (9.6, or not asked for). */
@@ -274,7 +272,7 @@ function createFailure(err: unknown, inputs: KeyServerInputs): Error {
 
 /** See {@link createResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
 export function create(news: unknown): Promise<dynamic.CreateResult> {
-  return keepingSerializedProvider(news, createResource(news));
+  return settle("KeyServer create", () => keepingSerializedProvider(news, createResource(news)), news);
 }
 
 /**
@@ -346,7 +344,12 @@ function updateFailure(err: unknown, keyManager: string, server: string): Error 
 
 /** See {@link updateResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
 export function update(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
-  return keepingSerializedProvider(news, updateResource(id, olds, news));
+  return settle(
+    "KeyServer update",
+    () => keepingSerializedProvider(news, updateResource(id, olds, news)),
+    olds,
+    news,
+  );
 }
 
 /**
@@ -416,6 +419,7 @@ function profileOf(props: unknown): string | undefined {
  * per cluster and process). Gone when ONTAP answers 404; timeout and username as ONTAP holds them (drift).
  */
 export async function read(id: string, props: unknown): Promise<dynamic.ReadResult> {
+  assertBounded("KeyServer read", props);
   const { keyManager, server } = idParts(id);
   const previous = hasState(props) ? parseKeyServerOutputs(props) : undefined;
   const profile = previous?.profile ?? profileOf(props);
@@ -440,6 +444,7 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
  * server holding some keys (65536700) is explained.
  */
 export async function delete_(id: string, props: unknown): Promise<void> {
+  assertBounded("KeyServer delete", props);
   const { keyManager, server } = idParts(id);
   const client = clientFor(profileOf(props));
   await withLock(kmLock(keyManager), async () => {
