@@ -89,6 +89,8 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
   const collection = "/api/security/key-managers/{km}/key-servers";
   const readFields = `?fields=uuid,server,timeout,username${later ? ",connectivity" : ""}`;
   const baseFields = "?fields=uuid,server,timeout,username";
+  /** The read a create makes before it writes, when the server is not there yet. */
+  const preRead = (server: string): string => `GET ${ksPath(server)}${baseFields} 404`;
 
   /** Checked inputs, as the engine passes them to create/update/diff. */
   async function inputs(news: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -131,7 +133,7 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     sim.clearRequestLog();
   });
 
-  test("create, read, update, delete: one call each; host and host:5696 are the same server", async () => {
+  test("create (a GET, then a POST), read, update, delete (one call each); host and host:5696 are the same server", async () => {
     const news = await inputs({ server: "KS1.Example.com" });
     expect(news).toEqual({
       keyManager: km,
@@ -144,7 +146,7 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     const created = await ks.create(news);
     expect(created.id).toBe(`${km}/ks1.example.com:5696`);
     expect(created.outs).toEqual(news);
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${ok(201)}`]);
+    expect(await callsAfter(2)).toEqual([preRead("ks1.example.com:5696"), `POST ${collection} ${ok(201)}`]);
 
     // check and diff make no calls
     sim.clearRequestLog();
@@ -196,10 +198,14 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     expect(await callsAfter(1)).toEqual([`DELETE ${ksPath("ks1.example.com:5696")} ${refused}`]);
   });
 
-  test("a create with timeout and username is one POST carrying them", async () => {
+  test("a create with timeout and username is a POST of the address, then one PATCH of the settings", async () => {
     const created = await ks.create(await inputs({ server: "[FD00::0:7]:5697", timeout: 7, username: "u1" }));
     expect(created.id).toBe(`${km}/[fd00::7]:5697`);
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${ok(201)}`]);
+    expect(await callsAfter(3)).toEqual([
+      preRead("[fd00::7]:5697"),
+      `POST ${collection} ${ok(201)}`,
+      `PATCH ${ksPath("[fd00::7]:5697")} ${ok(200)}`,
+    ]);
     expect(await findKeyServer(client, km, "[fd00::7]:5697")).toMatchObject({ timeout: 7, username: "u1" });
   });
 
@@ -220,7 +226,9 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     const err = await rejectionOf(ks.create(await inputs({ server: "10.0.0.1", timeout: 30 })));
     expect(err.message).toContain(`key manager ${km} already has key server 10.0.0.1:5696`);
     expect(err.message).toContain("adopt: true");
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${refused}`]);
+    expect(err.message).toContain("Nothing was changed");
+    // Read before writing: found, so no write at all.
+    expect(await callsAfter(1)).toEqual([`GET ${ksPath("10.0.0.1:5696")}${baseFields} 200`]);
 
     sim.clearRequestLog();
     const adopted = await ks.create(await inputs({ server: "10.0.0.1:5696", timeout: 30, adopt: true }));
@@ -250,7 +258,10 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     sim.clearRequestLog();
     const created = await Promise.all(servers.map(async (server) => ks.create(await inputs({ server }))));
     expect(created.map((c) => c.id).sort()).toEqual(servers.map((s) => `${km}/${s}:5696`));
-    expect(await callsAfter(4)).toEqual(Array(4).fill(`POST ${collection} ${ok(201)}`));
+    expect((await callsAfter(8)).filter((c) => c.startsWith("POST"))).toEqual(
+      Array(4).fill(`POST ${collection} ${ok(201)}`),
+    );
+    expect(calls().filter((c) => c.startsWith("GET"))).toHaveLength(4);
     /** Writes (W) and job polls (J) in arrival order: serialised writes each finish their job before the next. */
     const order = (): string =>
       sim
@@ -258,14 +269,15 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
         .sort((a, b) => a.seq - b.seq)
         .map((e) => (e.path.startsWith("/api/cluster/jobs/") ? "J" : "W"))
         .join("");
-    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+    // Each create's GET and POST (and the POST's job) run before the next create starts.
+    if (later) expect(order()).toMatch(/^(WWJ+){4}$/);
 
     sim.clearRequestLog();
     const err = await rejectionOf(ks.create(await inputs({ server: "10.1.0.5" })));
     expect(err.message).toContain(`key manager ${km} already has 4 key servers`);
     expect(err.message).toContain("65536038");
     expect(err.message).toContain("Fix: remove a key server first");
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${refused}`]);
+    expect(await callsAfter(2)).toEqual([preRead("10.1.0.5:5696"), `POST ${collection} ${refused}`]);
 
     sim.clearRequestLog();
     const updated = await Promise.all(
@@ -343,10 +355,13 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
       sim.injectFault({ method: "POST", path: /\/key-servers$/, action: { type: "drop-after-apply" } });
       const created = await ks.create(await inputs({ server: "10.0.0.2", timeout: 9 }));
       expect(created.id).toBe(`${km}/10.0.0.2:5696`);
-      expect(await callsAfter(2)).toEqual([
+      expect(await callsAfter(4)).toEqual([
+        preRead("10.0.0.2:5696"),
         `POST ${collection} 0`,
         `GET ${ksPath("10.0.0.2:5696")}${baseFields} 200`,
+        `PATCH ${ksPath("10.0.0.2:5696")} 200`,
       ]);
+      expect(await findKeyServer(client, km, "10.0.0.2:5696")).toMatchObject({ timeout: 9 });
     });
 
     test("password: a clear error before any write, on create and on update", async () => {
@@ -380,7 +395,11 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
       const news = await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD });
       const created = await ks.create(news);
       expect(created.outs).toEqual({ ...news, password: PASSWORD });
-      expect(await callsAfter(2)).toEqual([`POST ${collection} 202`, `PATCH ${ksPath("10.0.0.2:5696")} 202`]);
+      expect(await callsAfter(3)).toEqual([
+        preRead("10.0.0.2:5696"),
+        `POST ${collection} 202`,
+        `PATCH ${ksPath("10.0.0.2:5696")} 202`,
+      ]);
 
       sim.clearRequestLog();
       const rotated = await inputs({ server: "10.0.0.2", username: "u", password: `${PASSWORD}-2` });
@@ -409,10 +428,10 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
         keyManager: km,
         server: "10.0.0.2:5696",
         timeout: 25,
-        username: "u",
+        username: "",
         adopt: false,
       });
-      expect(partial.message).toContain("could not set its password");
+      expect(partial.message).toContain("could not apply its settings and password");
       expect(partial.message).toContain("65536921");
       expect(partial.message).not.toContain(PASSWORD);
       expect(JSON.stringify(partial.reasons)).not.toContain(PASSWORD);

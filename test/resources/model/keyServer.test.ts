@@ -248,7 +248,7 @@ describe("read and plans", () => {
     });
   });
 
-  test("planKeyServerCreate posts settings that differ from defaults and patches the password", () => {
+  test("planKeyServerCreate posts the address only, then patches non-default settings and the password", () => {
     expect(planKeyServerCreate(known({ keyManager: KM, server: "kms" }))).toEqual({
       request: { server: "kms:5696" },
     });
@@ -257,8 +257,12 @@ describe("read and plans", () => {
         known({ keyManager: KM, server: "kms", timeout: 9, username: "u", password: PASSWORD }),
       ),
     ).toEqual({
-      request: { server: "kms:5696", timeout: 9, username: "u" },
-      patch: { password: PASSWORD },
+      request: { server: "kms:5696" },
+      patch: { timeout: 9, username: "u", password: PASSWORD },
+    });
+    expect(planKeyServerCreate(known({ keyManager: KM, server: "kms", timeout: 25, username: "u" }))).toEqual({
+      request: { server: "kms:5696" },
+      patch: { username: "u" },
     });
   });
 
