@@ -389,14 +389,21 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       try {
         await updateKeyServer(client, keyManager, server, plan.patch);
       } catch (err) {
-        const added = withoutPassword({
+        let added = withoutPassword({
           ...outputs,
           timeout: DEFAULT_SERVER_TIMEOUT,
           username: DEFAULT_SERVER_USERNAME,
         });
+        if (isOutcomeUnknown(err)) {
+          // The PATCH may have been applied (by a job that may still run): record what ONTAP holds. Whether
+          // the password went through cannot be read back, so it is left out and sent again by the next up.
+          await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+          const now = await readServer(client, keyManager, server).catch(() => undefined);
+          if (now) added = readKeyServer(keyManager, now, added).outputs;
+        }
         throw new PartialStateError(
           `added ${describe(keyManager, server)} but could not apply its settings${plan.patch.password !== undefined ? " and password" : ""}: ` +
-            `${messageOf(err)} It is recorded in the stack with ONTAP's defaults; run \`pulumi up\` again to ` +
+            `${messageOf(err)} It is recorded in the stack as ONTAP holds it; run \`pulumi up\` again to ` +
             `apply them.`,
           id,
           outputsRecord(added),
