@@ -198,7 +198,11 @@ test("key server passwords exist in this release and never show in traces", asyn
   try {
     const km = await createKeyManager(client, { svm: { name: "vs0" }, external });
     await addKeyServer(client, km.uuid, { server: "10.0.0.6" });
-    await updateKeyServer(client, km.uuid, "10.0.0.6:5696", { username: "kmip", password: secret, timeout: 40 });
+    await updateKeyServer(client, km.uuid, "10.0.0.6:5696", {
+      username: "kmip",
+      password: secret,
+      timeout: 40,
+    });
     expect(await findKeyServer(client, km.uuid, "10.0.0.6:5696")).toMatchObject({
       username: "kmip",
       timeout: 40,

@@ -260,10 +260,12 @@ describe("read and plans", () => {
       request: { server: "kms:5696" },
       patch: { timeout: 9, username: "u", password: PASSWORD },
     });
-    expect(planKeyServerCreate(known({ keyManager: KM, server: "kms", timeout: 25, username: "u" }))).toEqual({
-      request: { server: "kms:5696" },
-      patch: { username: "u" },
-    });
+    expect(planKeyServerCreate(known({ keyManager: KM, server: "kms", timeout: 25, username: "u" }))).toEqual(
+      {
+        request: { server: "kms:5696" },
+        patch: { username: "u" },
+      },
+    );
   });
 
   test("planKeyServerUpdate sends only what changes", () => {
