@@ -186,6 +186,18 @@ describe("removing a password (ONTAP cannot clear one)", () => {
     expect((await ks.check(without, without)).failures).toEqual([]);
     expect((await ks.check(withPassword, { ...without, password: UNKNOWN })).failures).toEqual([]);
   });
+
+  test("a replacement may drop the password: the old server goes, credential and all", async () => {
+    expect((await ks.check(withPassword, { ...without, server: "10.0.0.2" })).failures).toEqual([]);
+    expect((await ks.check(withPassword, { ...without, server: UNKNOWN })).failures).toEqual([]);
+    const otherKm = "9a8b7c6d-0000-4000-8000-00000000ffff";
+    expect((await ks.check(withPassword, { ...without, keyManager: otherKm })).failures).toEqual([]);
+    expect(await ks.diff("id", outputs, { ...without, server: "10.0.0.2" })).toMatchObject({
+      replaces: ["server"],
+    });
+    // The same server spelled differently is no replacement.
+    expect((await ks.check(withPassword, { ...without, server: "10.0.0.1:5696" })).failures).toHaveLength(1);
+  });
 });
 
 describe("numeric look-alikes of IPv4 addresses", () => {

@@ -41,6 +41,7 @@ import {
   isKnownKeyServerInputs,
   isUnknown,
   keyServerId,
+  keyServerRecordMismatch,
   parseKeyServerId,
   parseKeyServerOutputs,
   planKeyServerCreate,
@@ -94,9 +95,20 @@ export function passwordFailures(inputs: CheckedKeyServerInputs): CheckFailure[]
  * the cluster while the stack forgot it. `olds` are the previous inputs (check) or outputs (diff).
  */
 export function passwordRemovalFailures(olds: unknown, news: CheckedKeyServerInputs): CheckFailure[] {
-  const before =
-    typeof olds === "object" && olds !== null ? (olds as { password?: unknown }).password : undefined;
-  if (typeof before !== "string" || before === "" || news.password !== undefined) return [];
+  const old =
+    typeof olds === "object" && olds !== null
+      ? (olds as { password?: unknown; keyManager?: unknown; server?: unknown })
+      : {};
+  if (typeof old.password !== "string" || old.password === "" || news.password !== undefined) return [];
+  // A replacement adds another server and removes the old one, credential and all: nothing is left behind.
+  const replaced =
+    isUnknown(news.keyManager) ||
+    isUnknown(news.server) ||
+    typeof old.keyManager !== "string" ||
+    typeof old.server !== "string" ||
+    old.keyManager.toLowerCase() !== news.keyManager ||
+    canonicalServerAddress(old.server) !== news.server;
+  if (replaced) return [];
   return [
     {
       // No property: the engine would show the password's value beside it.
@@ -320,17 +332,10 @@ async function readServer(
 ): Promise<KeyServerRecord | undefined> {
   const record = await findKeyServer(client, keyManager, server, options);
   if (!record) return undefined;
-  const theirs = [
-    record.uuid !== undefined && record.uuid.toLowerCase() !== keyManager.toLowerCase()
-      ? `key manager ${record.uuid}`
-      : undefined,
-    canonicalServerAddress(record.server) !== canonicalServerAddress(server)
-      ? `server ${record.server}`
-      : undefined,
-  ].filter((x) => x !== undefined);
-  if (theirs.length > 0) {
+  const theirs = keyServerRecordMismatch(keyManager, server, record);
+  if (theirs !== undefined) {
     throw new Error(
-      `ONTAP answered a read of ${describe(keyManager, server)} with the record of ${theirs.join(" and ")}. ` +
+      `ONTAP answered a read of ${describe(keyManager, server)} with the record of ${theirs}. ` +
         `The answer does not make sense, so nothing was recorded from it and nothing was changed. Fix: check ` +
         `the connection settings point at the cluster that holds key manager ${keyManager}, then run again.`,
     );

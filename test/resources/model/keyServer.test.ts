@@ -9,6 +9,7 @@ import {
   keyServerId,
   parseKeyServerId,
   parseKeyServerOutputs,
+  keyServerRecordMismatch,
   planKeyServerCreate,
   planKeyServerUpdate,
   readKeyServer,
@@ -301,5 +302,26 @@ describe("read and plans", () => {
     }
     expect(message).toMatch(/stored KeyServer state is not valid: timeout/);
     expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe("keyServerRecordMismatch", () => {
+  const OTHER = "9a8b7c6d-0000-4000-8000-00000000ffff";
+
+  test("the server asked for, in any spelling, is no mismatch", () => {
+    expect(keyServerRecordMismatch(KM, "kms:5696", { server: "KMS" })).toBeUndefined();
+    expect(
+      keyServerRecordMismatch(KM, "kms:5696", { uuid: KM.toUpperCase(), server: "kms:5696" }),
+    ).toBeUndefined();
+  });
+
+  test("another key manager or another server is named", () => {
+    expect(keyServerRecordMismatch(KM, "kms:5696", { uuid: OTHER, server: "kms:5696" })).toBe(
+      `key manager ${OTHER}`,
+    );
+    expect(keyServerRecordMismatch(KM, "kms:5696", { server: "kms:5697" })).toBe("server kms:5697");
+    expect(keyServerRecordMismatch(KM, "kms:5696", { uuid: OTHER, server: "other" })).toBe(
+      `key manager ${OTHER} and server other`,
+    );
   });
 });
