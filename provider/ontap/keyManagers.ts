@@ -12,7 +12,7 @@ import { z } from "zod";
 import { filterValue, pathSegment, type OntapClient, type WriteResult } from "./client";
 import { FEATURES } from "./cluster";
 import { OntapBadResponseError, OntapJobFailedError } from "./errors";
-import { JOB_FIELDS, jobRecordSchema } from "./jobs";
+import { JOB_FIELDS, jobMentions, jobRecordSchema } from "./jobs";
 import { registerSecret } from "./redact";
 
 /** Fields every release has (9.6 on). */
@@ -421,9 +421,7 @@ export async function waitForJobsMentioning(client: OntapClient, text: string): 
     fields: JOB_FIELDS,
     query: { state: "queued|running|paused" },
   });
-  const pending = jobs.filter(
-    (j) => j.description !== undefined && decodeURIComponent(j.description).includes(text),
-  );
+  const pending = jobs.filter((j) => jobMentions(j.description, text));
   for (const job of pending) {
     await client.waitForJob(job.uuid, {}).catch((err: unknown) => {
       if (!(err instanceof OntapJobFailedError)) throw err;
