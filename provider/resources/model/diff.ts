@@ -123,10 +123,18 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
     const passphrase = isUnknown(news.onboard) ? news.onboard : news.onboard.passphrase;
     // An unknown previous passphrase (import, adopt) is recorded by an update that does not rotate.
     if (differs(passphrase, olds.onboard?.passphrase)) updates.push("onboard.passphrase");
+    const current = isUnknown(news.onboard) ? news.onboard : news.onboard.currentPassphrase;
+    // Given or changed, it says what ONTAP holds: an update that may rotate from it (removed: recorded, no
+    // call). Left in place, nothing.
+    if (differs(current, olds.onboard?.currentPassphrase)) updates.push("onboard.currentPassphrase");
   }
 
   if (differs(news.profile, olds.profile)) updates.push("profile");
   if (differs(news.serverManagement, olds.serverManagement)) updates.push("serverManagement");
+  // A pending create (its job outlasted the job timeout) is finished by an update, never by a replacement.
+  if (olds.createJob !== undefined) {
+    return { changes: true, replaces: [], deleteBeforeReplace: true, updates: [...updates, "createJob"] };
+  }
 
   return {
     changes: replaces.length > 0 || updates.length > 0,
