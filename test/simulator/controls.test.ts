@@ -134,12 +134,13 @@ describe("faults", () => {
 
   test("renameSvm: same UUID, certificates and key manager; the old name is gone", async () => {
     const km = await createKm(c, externalBody("vs0"));
-    const before = (await c.get("/api/svm/svms?name=vs0")).body.records[0]!;
-    expect(sim.renameSvm("vs0", "vs0_renamed")).toEqual({ uuid: before.uuid, name: "vs0_renamed" });
+    const [before] = records(await c.get("/api/svm/svms?name=vs0"));
+    const uuid = String(before?.uuid);
+    expect(sim.renameSvm("vs0", "vs0_renamed")).toEqual({ uuid, name: "vs0_renamed" });
     expect((await c.get("/api/svm/svms?name=vs0")).body.num_records).toBe(0);
-    expect((await c.get(`/api/svm/svms/${String(before.uuid)}`)).body.name).toBe("vs0_renamed");
+    expect((await c.get(`/api/svm/svms/${uuid}`)).body.name).toBe("vs0_renamed");
     expect((await c.get(`${KM}/${km}?fields=svm`)).body.svm).toMatchObject({
-      uuid: before.uuid,
+      uuid,
       name: "vs0_renamed",
     });
     expect(

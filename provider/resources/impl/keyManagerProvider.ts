@@ -110,9 +110,11 @@ export async function diff(_id: string, olds: unknown, news: unknown): Promise<d
 }
 
 /**
- * An SVM renamed outside Pulumi keeps its UUID: a program naming it by its new name is an update (no call), and a
- * program still naming it by the old name, after a refresh recorded the new one, is a clear error, never a
- * replacement. Only a program naming another existing SVM (another UUID) stays a replacement.
+ * An SVM renamed outside Pulumi keeps its UUID, so a changed `svm` name that still means the same SVM is no
+ * replacement: the program naming the SVM by its new name is an update, and the program still naming it by the
+ * old name (after a refresh recorded the new one) is an update too, which fails with a clear error asking for the
+ * name ({@link checkSvmName}): diff must not fail there, since `pulumi refresh` itself diffs the refreshed state.
+ * Only a program naming another existing SVM (another UUID) stays a replacement.
  */
 async function settleSvmRename(
   previous: KeyManagerOutputs,
@@ -124,22 +126,33 @@ async function settleSvmRename(
   if (svm === undefined || isUnknown(svm) || isUnknown(inputs.profile)) return outcome;
   const client = clientFor(inputs.profile);
   const named = await findSvmByName(client, svm);
-  if (named && named.uuid.toLowerCase() === previous.svmUuid.toLowerCase()) {
-    const replaces = outcome.replaces.filter((r) => r !== "svm");
-    return { ...outcome, changes: true, replaces, updates: [...outcome.updates, "svm"] };
-  }
-  if (!named) {
-    const ours = await findSvm(client, previous.svmUuid);
-    if (ours) {
-      throw new Error(
-        `SVM "${svm}" does not exist on ${client.target}, and the SVM of key manager ${previous.uuid} ` +
-          `(${previous.svmUuid}) is now named "${ours.name}": it was renamed outside Pulumi. An SVM is its UUID, so ` +
-          `this is no replacement and nothing is deleted. Fix: set \`svm: "${ours.name}"\` in the program (an update ` +
-          `without any call).`,
-      );
-    }
-  }
-  return outcome;
+  const same = named
+    ? named.uuid.toLowerCase() === previous.svmUuid.toLowerCase()
+    : (await findSvm(client, previous.svmUuid)) !== undefined;
+  if (!same) return outcome;
+  const replaces = outcome.replaces.filter((r) => r !== "svm");
+  return { ...outcome, changes: true, replaces, updates: [...outcome.updates, "svm"] };
+}
+
+/**
+ * Before an update whose `svm` name differs from the state's: the name must be that of the key manager's SVM (by
+ * UUID). A name no SVM has, while the key manager's SVM now has another one, fails with the name to set.
+ */
+async function checkSvmName(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+): Promise<void> {
+  if (inputs.svm === undefined || inputs.svm === previous.svm || previous.svmUuid === undefined) return;
+  const named = await findSvmByName(client, inputs.svm);
+  if (named && named.uuid.toLowerCase() === previous.svmUuid.toLowerCase()) return;
+  const ours = await findSvm(client, previous.svmUuid);
+  throw new Error(
+    `SVM "${inputs.svm}" is not the SVM of key manager ${previous.uuid} (${previous.svmUuid})` +
+      (ours ? `, which is now named "${ours.name}": it was renamed outside Pulumi` : "") +
+      `. An SVM is its UUID, so this is no replacement and nothing was changed or deleted. Fix: set ` +
+      `\`svm: "${ours?.name ?? previous.svm ?? ""}"\` in the program.`,
+  );
 }
 
 /** The new inputs of a delete-first replacement: known, or this diff cannot prove anything yet (preview). */
@@ -713,6 +726,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
   return withLock(kmLock(id), async () => {
     if (previous.createJob !== undefined) return finishPendingCreate(client, previous, inputs);
     if (previous.profile !== inputs.profile) await proveSameKeyManager(client, previous, inputs);
+    await checkSvmName(client, previous, inputs);
     const resolution = await resolveCertificates(client, inputs, previousResolution(previous));
     const outputs = buildKeyManagerOutputs(inputs, {
       uuid: id,

@@ -124,7 +124,9 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
     // An unknown previous passphrase (import, adopt) is recorded by an update that does not rotate.
     if (differs(passphrase, olds.onboard?.passphrase)) updates.push("onboard.passphrase");
     // A wholly unknown onboard already shows as a possible passphrase change.
-    const current = isUnknown(news.onboard) ? olds.onboard?.currentPassphrase : news.onboard.currentPassphrase;
+    const current = isUnknown(news.onboard)
+      ? olds.onboard?.currentPassphrase
+      : news.onboard.currentPassphrase;
     // Given or changed, it says what ONTAP holds: an update that may rotate from it (removed: recorded, no
     // call). Left in place, nothing.
     if (differs(current, olds.onboard?.currentPassphrase)) updates.push("onboard.currentPassphrase");
