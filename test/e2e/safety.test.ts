@@ -63,6 +63,7 @@ describe.each(["9.6", "9.13"])("KeyManager safety with the engine, ONTAP %s", (r
 
   test(
     "an SVM renamed outside Pulumi: refresh reports it, preview shows an update and up asks for the name; " +
+      "protect blocks a destroy; " +
       "an impossible replacement fails preview and up with nothing deleted",
     async () => {
       expect((await stack.up()).changes).toEqual({ "key-manager": ["create"] });
@@ -101,6 +102,16 @@ describe.each(["9.6", "9.13"])("KeyManager safety with the engine, ONTAP %s", (r
       });
       expect(sim.keyManagers()).toHaveLength(1);
       expect((await admin.keyManager("vs1")).uuid).not.toBe(created.uuid);
+
+      // The example's `protect` config is Pulumi's `protect`: a destroy then fails before anything is deleted.
+      await stack.setConfig({ [`${project}:protect`]: { value: "true" } });
+      await stack.up();
+      sim.clearRequestLog();
+      expect(await failure(stack.destroy())).toContain("protected");
+      expect(writes(sim)).toEqual([]);
+      expect(sim.keyManagers()).toHaveLength(1);
+      await stack.setConfig({ [`${project}:protect`]: { value: "false" } });
+      await stack.up();
       expect((await stack.destroy()).changes).toEqual({ "key-manager": ["delete"] });
       expect(sim.keyManagers()).toEqual([]);
     },
