@@ -399,6 +399,40 @@ describe.each(["9.6", "9.13"])("KeyManager safety against ONTAP %s", (version) =
         // A refresh moves the resource id to the key manager's UUID.
         expect((await provider.read(partial.id, outs)).id).toBe(made[0]!.uuid);
       });
+
+      test("a pending create whose job failed is created by the next up; destroyed while pending, its object goes", async () => {
+        const program = { external: external(["10.0.0.1"]) };
+        const pendingFrom = async (fault: boolean): Promise<{ id: string; pending: Props }> => {
+          await configure({ ...config, "ontap:jobTimeout": "1" });
+          sim.setJobDelay(2_000);
+          if (fault) {
+            sim.injectFault({
+              method: "POST",
+              path: KM,
+              action: {
+                type: "job-failure",
+                code: 66060341,
+                message: "Cannot connect to key server 10.0.0.1.",
+              },
+            });
+          }
+          const err = await failure(provider.create(await checked(program)));
+          expect(err).toBeInstanceOf(PartialStateError);
+          await configure(config);
+          const partial = err as PartialStateError;
+          return { id: partial.id, pending: { ...partial.properties, ...SERIALIZED } };
+        };
+        const failed = await pendingFrom(true);
+        const outs = await update(failed.id, failed.pending, program);
+        expect(kms().map((k) => k.uuid)).toEqual([parseKeyManagerOutputs(outs).uuid]);
+        sim.setJobDelay(20);
+        await provider.delete(failed.id, outs);
+        expect(kms()).toEqual([]);
+
+        const running = await pendingFrom(false);
+        await provider.delete(running.id, running.pending);
+        expect(kms()).toEqual([]);
+      });
     });
 
   describe("7. a rotation whose answers were lost twice has a way out", () => {

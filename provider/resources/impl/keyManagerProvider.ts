@@ -702,7 +702,11 @@ async function finishPendingCreate(
     );
   }
   const record = await pendingKeyManager(client, previous);
-  if (!record) return { outs: (await createIn(client, inputs)).outs };
+  if (!record) {
+    // The job failed, so nothing was created: create now (reading the scope first, as any create does).
+    const created: dynamic.CreateResult = await createIn(client, inputs);
+    return { outs: created.outs as Record<string, unknown> };
+  }
   const resolution = await resolveCertificates(client, inputs);
   const outputs = await converge(client, record, inputs, resolution);
   return { outs: outputsRecord(outputs) };
