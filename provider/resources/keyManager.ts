@@ -176,6 +176,11 @@ export class KeyManager extends pulumi.dynamic.Resource {
   declare public readonly profile: pulumi.Output<string | undefined>;
   /** Which key servers this resource owns. */
   declare public readonly serverManagement: pulumi.Output<ServerManagement>;
+  /**
+   * Set only while a create is pending: its ONTAP job outlasted `ontap:jobTimeout` before the key manager appeared.
+   * The job's UUID, which is then also the resource id until the next `up` or refresh resolves it (read `uuid`).
+   */
+  declare public readonly createJob: pulumi.Output<string | undefined>;
 
   /**
    * Looks up an existing key manager by UUID without managing it.

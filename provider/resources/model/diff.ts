@@ -15,6 +15,9 @@
  * - Nothing: `adopt` (it only matters when creating).
  * - `deleteBeforeReplace` is ALWAYS true: the engine also consults it for `pulumi up --replace`, where
  *   create-first would meet the existing key manager in the same scope (or adopt it and then delete it).
+ * - This pure diff compares names. The provider then asks ONTAP (read-only) whether a changed `svm` is the same
+ *   SVM renamed (then an update, not a replacement), and proves a remaining replacement before the engine deletes.
+ * - A pending create (`createJob` in the outputs) is always an update: the update finishes it.
  *
  * ## `profile` changes are updates, not replacements
  * A profile names a connection, not the key manager: renaming a profile, or moving from the stack's default
