@@ -220,6 +220,7 @@ export class KeyManager extends pulumi.dynamic.Resource {
         adopt: args.adopt,
         profile: args.profile,
         serverManagement: args.serverManagement,
+        createJob: undefined,
       },
       {
         ...opts,
