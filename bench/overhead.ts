@@ -169,6 +169,8 @@ export async function measureOverhead(iterations = 60): Promise<OverheadRow[]> {
     const bareCreate = await best(
       iterations,
       async () => {
+        // The same calls as the provider: the scope's GET (read before writing), then the POST.
+        await bare("GET", "/api/security/key-managers?scope=cluster&fields=uuid,scope,svm");
         const r = (await bare("POST", "/api/security/key-managers?return_records=true", body)) as {
           records: { uuid: string }[];
         };
@@ -188,7 +190,7 @@ export async function measureOverhead(iterations = 60): Promise<OverheadRow[]> {
         },
       },
     );
-    add("KeyManager create (cert UUIDs)", "1 POST", providerCreate, bareCreate);
+    add("KeyManager create (cert UUIDs)", "1 GET + 1 POST", providerCreate, bareCreate);
     add("KeyManager delete", "1 DELETE", providerDelete, bareDelete);
 
     // KeyServer create + delete on a listed key manager.
