@@ -4,7 +4,6 @@
  * and the state must stay consistent: nothing recorded for a refused create, the previous settings kept for a
  * refused update, and later operations (refresh, up, destroy) working on it.
  */
-import { program } from "../../examples/quickstart/program";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -32,8 +31,8 @@ async function failure(operation: Promise<unknown>): Promise<string> {
 }
 
 describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
-  const programDir = exampleDir("quickstart");
-  const project = projectNameOf(programDir);
+  const projectDir = exampleDir("quickstart");
+  const project = projectNameOf(projectDir);
   let sim: Simulator;
   let admin: OntapAdmin;
   let stack: EngineStack;
@@ -43,9 +42,7 @@ describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
     sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
+      projectDir,
       config: {
         ...ontapConfig(sim),
         [`${project}:clientCertificate`]: { value: MISSING_CERTIFICATE },
