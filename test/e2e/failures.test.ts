@@ -107,3 +107,67 @@ describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
     E2E_TEST_TIMEOUT_MS,
   );
 });
+
+describe("preview without a cluster to talk to", () => {
+  const stacks: EngineStack[] = [];
+
+  beforeAll(prepareEngine, ENGINE_SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await Promise.all(stacks.map((s) => s.close()));
+  });
+
+  test(
+    "no ontap:host: preview fails at once, naming the settings to add",
+    async () => {
+      const projectDir = exampleDir("quickstart");
+      const project = projectNameOf(projectDir);
+      const stack = await openStack({
+        projectDir,
+        config: {
+          [`${project}:clientCertificate`]: { value: "cluster-client" },
+          [`${project}:serverCaCertificates`]: { value: JSON.stringify(["cluster-ca-1"]) },
+          [`${project}:servers`]: { value: JSON.stringify(["10.0.0.1"]) },
+        },
+      });
+      stacks.push(stack);
+      const message = await failure(stack.preview());
+      expect(message).toContain("ontap:host");
+      expect(message).toContain("pulumi config set ontap:host");
+      expect(await stack.resources()).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a key manager's profile without a host: preview fails at once, naming the profile, though ontap:host is set",
+    async () => {
+      const projectDir = exampleDir("multi-cluster");
+      const project = projectNameOf(projectDir);
+      const stack = await openStack({
+        projectDir,
+        config: {
+          "ontap:host": { value: "cluster-a.example.com" },
+          "ontap:username": { value: "admin" },
+          "ontap:password": { value: "default-connection-password", secret: true },
+          "ontap:profiles": { value: JSON.stringify({ siteB: { username: "admin" } }), secret: true },
+          [`${project}:clusters`]: {
+            value: JSON.stringify({
+              siteB: {
+                clientCertificate: "cluster-client",
+                serverCaCertificates: ["cluster-ca-1"],
+                servers: ["10.0.0.1"],
+              },
+            }),
+          },
+        },
+      });
+      stacks.push(stack);
+      const message = await failure(stack.preview());
+      expect(message).toContain('Profile "siteB"');
+      expect(message).toContain('"host"');
+      expect(await stack.resources()).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});

@@ -48,7 +48,7 @@ import {
   planKeyManagerUpdate,
   readKeyManager,
 } from "../model";
-import { clientFor, setConfig } from "./connection";
+import { clientFor, connectionFailures, setConfig } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
 
@@ -61,7 +61,8 @@ export function configure(req: dynamic.ConfigureRequest): Promise<void> {
 /** Validates and normalises inputs. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
   const result = checkKeyManager(olds, news);
-  return Promise.resolve({ inputs: result.inputs, failures: result.failures });
+  const failures = [...result.failures, ...connectionFailures(result.inputs.profile)];
+  return Promise.resolve({ inputs: result.inputs, failures });
 }
 
 function checked(news: unknown): CheckedKeyManagerInputs {

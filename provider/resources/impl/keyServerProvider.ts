@@ -44,7 +44,7 @@ import {
   planKeyServerUpdate,
   readKeyServer,
 } from "../model";
-import { clientFor, setConfig } from "./connection";
+import { clientFor, connectionFailures, setConfig } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
 
@@ -89,7 +89,10 @@ export function passwordFailures(inputs: CheckedKeyServerInputs): CheckFailure[]
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
   const result = checkKeyServer(olds, news);
   const failures = result.valid ? passwordFailures(result.inputs) : result.failures;
-  return Promise.resolve({ inputs: result.inputs, failures });
+  return Promise.resolve({
+    inputs: result.inputs,
+    failures: [...failures, ...connectionFailures(result.inputs.profile)],
+  });
 }
 
 /** Runs pure work, reporting a throw as a rejection like the I/O methods do. */
