@@ -8,8 +8,6 @@
  */
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { type Simulator, startSimulator } from "pulumi-ontap-keymanager/simulator";
-import { program as onboardProgram } from "../examples/onboard-rotation/program";
-import { program as quickstartProgram } from "../examples/quickstart/program";
 import { type Changes, type EngineStack, REPO_ROOT, getPulumiDir, ontapConfig, openStack } from "./engine";
 import { OntapAdmin } from "./ontapAdmin";
 import * as path from "node:path";
@@ -112,9 +110,7 @@ async function main(): Promise<void> {
       },
     };
     const quickstart = await openStack({
-      projectName: qs,
-      program: quickstartProgram,
-      programDir: quickstartDir,
+      projectDir: quickstartDir,
       config: quickstartConfig,
     });
     stacks.push(quickstart);
@@ -200,9 +196,7 @@ async function main(): Promise<void> {
     const passphrase2 = "demo-onboard-passphrase-two-9876543210";
     const ob = "ontap-km-onboard-rotation";
     const onboard = await openStack({
-      projectName: ob,
-      program: onboardProgram,
-      programDir: path.join(REPO_ROOT, "examples", "onboard-rotation"),
+      projectDir: path.join(REPO_ROOT, "examples", "onboard-rotation"),
       config: { ...ontapConfig(sim), [`${ob}:passphrase`]: { value: passphrase1, secret: true } },
     });
     stacks.push(onboard);

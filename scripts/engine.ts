@@ -1,12 +1,15 @@
 /**
- * The real Pulumi engine for the end-to-end tests and the demo: finds or builds the `pulumi` CLI (through
- * `scripts/get-pulumi.sh`, once per process) and runs Automation API inline programs against it, each stack
- * with its own temporary file backend and PULUMI_HOME.
+ * The real Pulumi engine for the end-to-end tests and the demo: finds or builds the `pulumi` CLI and its Node.js
+ * language host (through `scripts/get-pulumi.sh`, once per process) and runs real Pulumi projects with them: a
+ * directory holding a `Pulumi.yaml` (an example, or the repository root), driven by the Automation API's
+ * `LocalWorkspace` with that directory as its `workDir`. Each operation is `pulumi up/preview/refresh/destroy`
+ * in the project directory: the CLI starts `pulumi-language-nodejs`, which runs the project's program with the
+ * project's own runtime options, and the engine starts the dynamic provider host
+ * (`pulumi-resource-pulumi-nodejs`) in the program's directory, exactly as on a user's machine.
  *
- * Why inline programs: the CLI is built from the Go module proxy, which does not serve the Node.js language host
- * (`pulumi-language-nodejs`), so `pulumi up` of a Pulumi.yaml project cannot run here. An inline program runs in
- * this process and the engine talks to it directly; the dynamic provider host is still the real one
- * (`pulumi-resource-pulumi-nodejs`, started by the engine in the program's directory).
+ * Each stack has its own temporary file backend and PULUMI_HOME and a unique name, so that stacks of the same
+ * project can run in parallel. The only file written into the project directory is the stack's settings file,
+ * `Pulumi.<stack>.yaml` (what `pulumi config set` writes there), and {@link EngineStack.close} removes it.
  *
  * @packageDocumentation
  */
@@ -21,7 +24,6 @@ import {
   type OpMap,
   type OpType,
   PulumiCommand,
-  type PulumiFn,
   type Stack,
   type UpdateSummary,
 } from "@pulumi/pulumi/automation";
@@ -141,17 +143,14 @@ export interface OperationResult {
 
 /** Options of {@link openStack}. */
 export interface OpenStackOptions {
-  /** Project name (the first part of config keys read with `new pulumi.Config()`). */
-  projectName: string;
-  /** Stack name. Default "dev". */
-  stackName?: string;
-  /** The inline program. */
-  program: PulumiFn;
   /**
-   * The program's directory: the dynamic provider host runs there and resolves `pulumi-ontap-keymanager` from
-   * its node_modules (or a parent's). It is given as the project's `main`; nothing is written into it.
+   * The project's directory: it holds the `Pulumi.yaml` that names the project, its runtime and its program, and
+   * the program's `require()`s resolve from its `node_modules` (or a parent's). Nothing in it is changed but the
+   * stack's settings file.
    */
-  programDir: string;
+  projectDir: string;
+  /** Stack name. Default: unique per process and call (`e2e-<pid>-<n>`), so parallel runs never share one. */
+  stackName?: string;
   /** Stack config to set before the first operation. */
   config?: ConfigMap;
   /**
@@ -171,22 +170,29 @@ export interface OpenStackOptions {
 export interface OperationOptions {
   /** Refresh first (`--refresh`). */
   refresh?: boolean;
-  /** Runs this program instead of the stack's (as if the user had edited theirs). */
-  program?: PulumiFn;
   /** Shows the detailed diff of each change (`--diff`). */
   diff?: boolean;
 }
 
+let stackCounter = 0;
+
 /**
- * A stack on a private file backend, with helpers that report exactly which resources each operation changed.
- * {@link EngineStack.close} removes its temporary directories.
+ * A stack of a real project on a private file backend, with helpers that report exactly which resources each
+ * operation changed. {@link EngineStack.close} removes its temporary directories and its settings file.
  */
 export class EngineStack {
   private constructor(
     /** The Automation API stack. */
     readonly stack: Stack,
-    /** The temporary directory holding the backend, PULUMI_HOME and the workspace. */
+    /** The project directory (the workspace's workDir). */
+    readonly projectDir: string,
+    /** The temporary directory holding the backend and PULUMI_HOME. */
     readonly tempDir: string,
+    /**
+     * The environment the CLI runs with (backend, PULUMI_HOME, state passphrase, PATH): with it, a `pulumi`
+     * command run in {@link EngineStack.projectDir} acts on this stack, which is the selected one.
+     */
+    readonly cliEnv: Record<string, string>,
     private readonly onOutput: ((text: string) => void) | undefined,
     private readonly timeoutMs: number,
   ) {}
@@ -194,58 +200,63 @@ export class EngineStack {
   /** Creates the stack. See {@link OpenStackOptions}. */
   static async open(options: OpenStackOptions): Promise<EngineStack> {
     const pulumiDir = await getPulumiDir();
-    const tempDir = await mkdtemp(path.join(os.tmpdir(), `pulumi-ontap-e2e-${options.projectName}-`));
+    const projectDir = path.resolve(options.projectDir);
+    const stackName = options.stackName ?? `e2e-${process.pid}-${++stackCounter}`;
+    const tempDir = await mkdtemp(path.join(os.tmpdir(), `pulumi-ontap-e2e-${path.basename(projectDir)}-`));
     try {
-      // The Automation API finds `pulumi` on PATH; the engine finds the dynamic provider's launcher next to it.
+      // The Automation API finds `pulumi` on PATH; the CLI finds the language host and the dynamic provider's
+      // launcher next to itself.
       if (!(process.env.PATH ?? "").split(path.delimiter).includes(pulumiDir)) {
         process.env.PATH = [pulumiDir, process.env.PATH ?? ""].join(path.delimiter);
       }
       const pulumiCommand = await PulumiCommand.get();
       const backend = path.join(tempDir, "backend");
       const home = path.join(tempDir, "home");
-      const work = path.join(tempDir, "work");
-      await Promise.all([backend, home, work].map((d) => mkdir(d, { recursive: true })));
+      await Promise.all([backend, home].map((d) => mkdir(d, { recursive: true })));
+      const cliEnv: Record<string, string> = {
+        ...ontapEnvironmentCleared(),
+        PATH: process.env.PATH ?? "",
+        PULUMI_HOME: home,
+        PULUMI_CONFIG_PASSPHRASE: "pulumi-ontap-keymanager-e2e-state-passphrase",
+        PULUMI_BACKEND_URL: `file://${backend}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        ...options.envVars,
+      };
       const stack = await LocalWorkspace.createOrSelectStack(
-        {
-          stackName: options.stackName ?? "dev",
-          projectName: options.projectName,
-          program: options.program,
-        },
-        {
-          // The workspace rewrites Pulumi.yaml in workDir: never the repository or an example's directory.
-          workDir: work,
-          pulumiHome: home,
-          pulumiCommand,
-          projectSettings: {
-            name: options.projectName,
-            runtime: "nodejs",
-            main: options.programDir,
-            backend: { url: `file://${backend}` },
-          },
-          envVars: {
-            ...ontapEnvironmentCleared(),
-            PATH: process.env.PATH ?? "",
-            PULUMI_CONFIG_PASSPHRASE: "pulumi-ontap-keymanager-e2e-state-passphrase",
-            PULUMI_BACKEND_URL: `file://${backend}`,
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            ...options.envVars,
-          },
-        },
+        { stackName, workDir: projectDir },
+        { pulumiHome: home, pulumiCommand, envVars: cliEnv },
       );
       const engineStack = new EngineStack(
         stack,
+        projectDir,
         tempDir,
+        cliEnv,
         options.onOutput,
         options.operationTimeoutMs ?? OPERATION_TIMEOUT_MS,
       );
-      if (options.config) await stack.setAllConfig(options.config);
-      if (options.pathConfig) await stack.setAllConfig(options.pathConfig, true);
+      try {
+        if (options.config) await stack.setAllConfig(options.config);
+        if (options.pathConfig) await stack.setAllConfig(options.pathConfig, true);
+      } catch (err) {
+        await engineStack.close();
+        throw err;
+      }
       return engineStack;
     } catch (err) {
       await rm(tempDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** The stack's name. */
+  get name(): string {
+    return this.stack.name;
+  }
+
+  /** The stack's settings file in the project directory (its config, secrets encrypted). */
+  get settingsFile(): string {
+    return path.join(this.projectDir, `Pulumi.${this.stack.name}.yaml`);
   }
 
   /** `pulumi up` (`--refresh` when asked). Rejects when the update fails; the error carries the CLI output. */
@@ -255,7 +266,6 @@ export class EngineStack {
         ...record,
         refresh: options.refresh,
         diff: options.diff,
-        ...(options.program ? { program: options.program } : {}),
       });
       return { summary: result.summary };
     }, options.refresh === true);
@@ -268,7 +278,6 @@ export class EngineStack {
         ...record,
         refresh: options.refresh,
         diff: options.diff,
-        ...(options.program ? { program: options.program } : {}),
       });
       return { changeSummary: result.changeSummary };
     }, options.refresh === true);
@@ -297,7 +306,7 @@ export class EngineStack {
 
   /**
    * Everything Pulumi has written for this stack, as text: the state in the backend (current checkpoint, backups,
-   * history) and the stack's config file. What a secret scan must search. (The Automation API's `exportStack()`
+   * history) and the stack's settings file. What a secret scan must search. (The Automation API's `exportStack()`
    * runs `pulumi stack export --show-secrets`, so it cannot tell what is stored encrypted.)
    */
   async storedText(): Promise<string> {
@@ -310,7 +319,7 @@ export class EngineStack {
       }
     };
     await walk(path.join(this.tempDir, "backend"));
-    await walk(path.join(this.tempDir, "work"));
+    texts.push(`== ${path.basename(this.settingsFile)}\n${await readFile(this.settingsFile, "utf8")}`);
     return texts.join("\n");
   }
 
@@ -330,8 +339,9 @@ export class EngineStack {
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown]));
   }
 
-  /** Removes the stack's temporary directories (the backend with it). */
+  /** Removes the stack's temporary directories (the backend with it) and its settings file. */
   async close(): Promise<void> {
+    await rm(this.settingsFile, { force: true });
     await rm(this.tempDir, { recursive: true, force: true });
   }
 

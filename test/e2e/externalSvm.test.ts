@@ -5,7 +5,6 @@
  * by `preview --refresh`, which must name exactly the resources concerned, and healed by `up --refresh`.
  */
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { program } from "../../examples/external-svm/program";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -31,8 +30,8 @@ describe.each<Case>([
   { release: "9.6", credentials: false },
   { release: "9.13", credentials: true },
 ])("SVM key manager with KeyServer resources, ONTAP $release", ({ release, credentials }) => {
-  const programDir = exampleDir("external-svm");
-  const project = projectNameOf(programDir);
+  const projectDir = exampleDir("external-svm");
+  const project = projectNameOf(projectDir);
   let sim: Simulator;
   let admin: OntapAdmin;
   let stack: EngineStack;
@@ -76,9 +75,7 @@ describe.each<Case>([
     sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
+      projectDir,
       config: { ...ontapConfig(sim), ...config() },
     });
   }, ENGINE_SETUP_TIMEOUT_MS);

@@ -4,7 +4,6 @@
  * and the state must stay consistent: nothing recorded for a refused create, the previous settings kept for a
  * refused update, and later operations (refresh, up, destroy) working on it.
  */
-import { program } from "../../examples/quickstart/program";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -32,8 +31,8 @@ async function failure(operation: Promise<unknown>): Promise<string> {
 }
 
 describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
-  const programDir = exampleDir("quickstart");
-  const project = projectNameOf(programDir);
+  const projectDir = exampleDir("quickstart");
+  const project = projectNameOf(projectDir);
   let sim: Simulator;
   let admin: OntapAdmin;
   let stack: EngineStack;
@@ -43,9 +42,7 @@ describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
     sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
+      projectDir,
       config: {
         ...ontapConfig(sim),
         [`${project}:clientCertificate`]: { value: MISSING_CERTIFICATE },
@@ -106,6 +103,70 @@ describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
 
       expect((await stack.destroy()).changes).toEqual({ "key-manager": ["delete"] });
       expect(sim.keyManagers()).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});
+
+describe("preview without a cluster to talk to", () => {
+  const stacks: EngineStack[] = [];
+
+  beforeAll(prepareEngine, ENGINE_SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await Promise.all(stacks.map((s) => s.close()));
+  });
+
+  test(
+    "no ontap:host: preview fails at once, naming the settings to add",
+    async () => {
+      const projectDir = exampleDir("quickstart");
+      const project = projectNameOf(projectDir);
+      const stack = await openStack({
+        projectDir,
+        config: {
+          [`${project}:clientCertificate`]: { value: "cluster-client" },
+          [`${project}:serverCaCertificates`]: { value: JSON.stringify(["cluster-ca-1"]) },
+          [`${project}:servers`]: { value: JSON.stringify(["10.0.0.1"]) },
+        },
+      });
+      stacks.push(stack);
+      const message = await failure(stack.preview());
+      expect(message).toContain("ontap:host");
+      expect(message).toContain("pulumi config set ontap:host");
+      expect(await stack.resources()).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a key manager's profile without a host: preview fails at once, naming the profile, though ontap:host is set",
+    async () => {
+      const projectDir = exampleDir("multi-cluster");
+      const project = projectNameOf(projectDir);
+      const stack = await openStack({
+        projectDir,
+        config: {
+          "ontap:host": { value: "cluster-a.example.com" },
+          "ontap:username": { value: "admin" },
+          "ontap:password": { value: "default-connection-password", secret: true },
+          "ontap:profiles": { value: JSON.stringify({ siteB: { username: "admin" } }), secret: true },
+          [`${project}:clusters`]: {
+            value: JSON.stringify({
+              siteB: {
+                clientCertificate: "cluster-client",
+                serverCaCertificates: ["cluster-ca-1"],
+                servers: ["10.0.0.1"],
+              },
+            }),
+          },
+        },
+      });
+      stacks.push(stack);
+      const message = await failure(stack.preview());
+      expect(message).toContain('Profile "siteB"');
+      expect(message).toContain('"host"');
+      expect(await stack.resources()).toEqual([]);
     },
     E2E_TEST_TIMEOUT_MS,
   );

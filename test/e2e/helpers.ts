@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
+import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { RequestLogEntry, Simulator } from "../../simulator";
 import { ENGINE_TIMEOUT_MS, REPO_ROOT, getPulumiDir } from "../../scripts/engine";
@@ -20,6 +22,26 @@ export const ENGINE_SETUP_TIMEOUT_MS = ENGINE_TIMEOUT_MS + 60_000;
 /** The directory of an example. */
 export function exampleDir(name: string): string {
   return path.join(REPO_ROOT, "examples", name);
+}
+
+/** A project copied out of the repository; see {@link copyProject}. */
+export interface ProjectCopy {
+  /** The copy's directory. */
+  dir: string;
+  /** Deletes the copy. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Copies a project directory into a temporary one, with `node_modules` linked to the repository's (where the
+ * self-link makes `pulumi-ontap-keymanager` resolvable): a user's project that a test may edit.
+ */
+export async function copyProject(dir: string): Promise<ProjectCopy> {
+  const parent = await mkdtemp(path.join(os.tmpdir(), "pulumi-ontap-project-"));
+  const copy = path.join(parent, path.basename(dir));
+  await cp(dir, copy, { recursive: true, filter: (src) => !/[/\\]Pulumi\.[^/\\]+\.yaml$/.test(src) });
+  await symlink(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
+  return { dir: copy, remove: () => rm(parent, { recursive: true, force: true }) };
 }
 
 /** The project name in a directory's Pulumi.yaml: config keys of `new pulumi.Config()` start with it. */

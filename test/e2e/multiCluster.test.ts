@@ -1,10 +1,16 @@
 /**
  * End to end with the real Pulumi engine: examples/multi-cluster, one program managing the key managers of two
  * clusters through named connection profiles in the secret stack config `ontap:profiles`. The two clusters play
- * different releases (9.6 and 9.13), as the two sites of a real estate sometimes do during an upgrade.
+ * different releases (9.6 and 9.13), as the two sites of a real estate sometimes do during an upgrade. The
+ * profiles are set by running the example README's `pulumi config set --path ...` commands as written, with the
+ * simulators' hosts, passwords and CA files put in for the placeholders.
  */
-import { program } from "../../examples/multi-cluster/program";
-import { type EngineStack, ontapProfilesConfig, openStack } from "../../scripts/engine";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type EngineStack, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
@@ -15,16 +21,28 @@ import {
   expectNoPlaintextSecrets,
   prepareEngine,
   projectNameOf,
+  REPO_ROOT,
 } from "./helpers";
 
+/** The fenced blocks of one language in a Markdown text, in order. */
+function codeBlocks(markdown: string, lang: string): string[] {
+  return [...markdown.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```", "gm"))].map(
+    (m) => m[1] ?? "",
+  );
+}
+
+/** Single-quotes a value for bash. */
+const quoted = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
 describe("key managers on two clusters through connection profiles", () => {
-  const programDir = exampleDir("multi-cluster");
-  const project = projectNameOf(programDir);
+  const projectDir = exampleDir("multi-cluster");
+  const project = projectNameOf(projectDir);
   let siteA: Simulator;
   let siteB: Simulator;
   let adminA: OntapAdmin;
   let adminB: OntapAdmin;
   let stack: EngineStack;
+  let caDir: string;
 
   beforeAll(async () => {
     await prepareEngine();
@@ -32,11 +50,9 @@ describe("key managers on two clusters through connection profiles", () => {
     siteB = await startSimulator({ ontapVersion: "9.13", clusterName: "site-b", jobDelayMs: 20 });
     adminA = new OntapAdmin(siteA);
     adminB = new OntapAdmin(siteB);
+    caDir = await mkdtemp(path.join(os.tmpdir(), "pulumi-ontap-e2e-ca-"));
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
-      pathConfig: ontapProfilesConfig({ siteA, siteB }),
+      projectDir,
       config: {
         [`${project}:clusters`]: {
           value: JSON.stringify({
@@ -63,6 +79,54 @@ describe("key managers on two clusters through connection profiles", () => {
     await adminB?.close();
     await siteA?.close();
     await siteB?.close();
+    if (caDir) await rm(caDir, { recursive: true, force: true });
+  });
+
+  test("the README's profile commands, run as written, set both profiles", async () => {
+    const readme = readFileSync(path.join(projectDir, "README.md"), "utf8");
+    const [profileCommands] = codeBlocks(readme, "bash");
+    expect(profileCommands).toContain("ontap:profiles.siteA.caCert");
+    // The top-level README's profile commands are a part of these, so this test runs them too.
+    const topLevel = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const topSection = topLevel.slice(topLevel.indexOf("### Several clusters (profiles)"));
+    for (const line of (codeBlocks(topSection, "bash")[0] ?? "").split("\n").filter((l) => l.trim() !== "")) {
+      expect(profileCommands).toContain(line);
+    }
+
+    const sites = { A: siteA, B: siteB };
+    let script = profileCommands ?? "";
+    for (const [letter, sim] of Object.entries(sites)) {
+      const caFile = path.join(caDir, `cluster-${letter.toLowerCase()}-ca.pem`);
+      await writeFile(caFile, sim.caCert);
+      script = script
+        .replaceAll(`cluster-${letter.toLowerCase()}.example.com`, sim.url)
+        .replaceAll(`cluster-${letter.toLowerCase()}-ca.pem`, quoted(caFile))
+        .split("\n")
+        .map((line) =>
+          line.includes(`ontap:profiles.site${letter}.password`)
+            ? line.replace("'...'", quoted(sim.password))
+            : line,
+        )
+        .join("\n");
+    }
+    const run = spawnSync("bash", ["-euo", "pipefail", "-c", script], {
+      cwd: projectDir,
+      env: { ...process.env, ...stack.cliEnv },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+
+    const config = await stack.stack.getAllConfig();
+    const profiles = JSON.parse(config["ontap:profiles"]?.value ?? "{}") as Record<
+      string,
+      Record<string, string>
+    >;
+    expect(config["ontap:profiles"]?.secret).toBe(true);
+    expect(profiles).toEqual({
+      siteA: { host: siteA.url, username: "admin", password: siteA.password, caCert: siteA.caCert.trimEnd() },
+      siteB: { host: siteB.url, username: "admin", password: siteB.password, caCert: siteB.caCert.trimEnd() },
+    });
   });
 
   test(

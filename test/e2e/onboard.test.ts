@@ -2,9 +2,10 @@
  * End to end with the real Pulumi engine: examples/onboard-rotation, the cluster's onboard key manager with its
  * passphrase in the stack config as a secret, on both release behaviours: rotation by a config change, the
  * state scanned for the passphrases, and a change of mode (onboard to external) as a delete-before-replace.
+ * The project runs from a copy of the example, so that the last test can edit its program as a user would.
  */
-import { program as onboardProgram } from "../../examples/onboard-rotation/program";
-import { program as quickstartProgram } from "../../examples/quickstart/program";
+import { copyFile } from "node:fs/promises";
+import * as path from "node:path";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -12,6 +13,8 @@ import {
   E2E_TEST_TIMEOUT_MS,
   ENGINE_SETUP_TIMEOUT_MS,
   ciphertexts,
+  type ProjectCopy,
+  copyProject,
   exampleDir,
   expectNoPlaintextSecrets,
   prepareEngine,
@@ -23,20 +26,19 @@ const FIRST_PASSPHRASE = "e2e-onboard-passphrase-ALPHA-0123456789";
 const SECOND_PASSPHRASE = "e2e-onboard-passphrase-BRAVO-9876543210";
 
 describe.each(["9.6", "9.13"])("onboard key manager with rotation, ONTAP %s", (release) => {
-  const programDir = exampleDir("onboard-rotation");
-  const project = projectNameOf(programDir);
+  const project = projectNameOf(exampleDir("onboard-rotation"));
+  let copy: ProjectCopy;
   let sim: Simulator;
   let admin: OntapAdmin;
   let stack: EngineStack;
 
   beforeAll(async () => {
     await prepareEngine();
+    copy = await copyProject(exampleDir("onboard-rotation"));
     sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
     stack = await openStack({
-      projectName: project,
-      program: onboardProgram,
-      programDir,
+      projectDir: copy.dir,
       config: {
         ...ontapConfig(sim),
         [`${project}:passphrase`]: { value: FIRST_PASSPHRASE, secret: true },
@@ -48,6 +50,7 @@ describe.each(["9.6", "9.13"])("onboard key manager with rotation, ONTAP %s", (r
     await stack?.close();
     await admin?.close();
     await sim?.close();
+    await copy?.remove();
   });
 
   test(
@@ -113,6 +116,7 @@ describe.each(["9.6", "9.13"])("onboard key manager with rotation, ONTAP %s", (r
     async () => {
       const old = await admin.keyManager();
       // The user rewrites the program: the same resource name, now external (the quickstart's program).
+      await copyFile(path.join(exampleDir("quickstart"), "program.ts"), path.join(copy.dir, "program.ts"));
       await stack.setConfig({
         [`${project}:clientCertificate`]: { value: "cluster-client" },
         [`${project}:serverCaCertificates`]: { value: JSON.stringify(["cluster-ca-1"]) },
@@ -120,7 +124,7 @@ describe.each(["9.6", "9.13"])("onboard key manager with rotation, ONTAP %s", (r
       });
       sim.clearRequestLog();
 
-      const up = await stack.up({ program: quickstartProgram });
+      const up = await stack.up();
       expect(up.changes).toEqual({ "key-manager": ["delete-replaced", "replace", "create-replacement"] });
       const log = writes(sim);
       const deleted = log.indexOf(`DELETE /api/security/key-managers/${old.uuid}`);

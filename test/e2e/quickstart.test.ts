@@ -1,12 +1,11 @@
 /**
  * End to end with the real Pulumi engine: the quickstart (an external key manager at cluster scope) on both
- * release behaviours. ONTAP 9.6 runs it as the repository's root Pulumi program (Pulumi.yaml + index.ts, the
- * provider host started at the repository root, where only the self-link makes `pulumi-ontap-keymanager`
- * resolvable); a later release runs examples/quickstart from its own directory.
+ * release behaviours, each a real project run through the CLI and the Node.js language host. ONTAP 9.6 runs the
+ * repository's root project (Pulumi.yaml + index.ts, the provider host started at the repository root, where
+ * only the self-link makes `pulumi-ontap-keymanager` resolvable); a later release runs examples/quickstart from
+ * its own directory.
  */
-import type { ConfigMap, PulumiFn } from "@pulumi/pulumi/automation";
-import { program as quickstartProgram } from "../../examples/quickstart/program";
-import rootProgram from "../../index";
+import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -25,18 +24,12 @@ import {
 interface Case {
   release: string;
   via: string;
-  programDir: string;
-  program: PulumiFn;
+  projectDir: string;
 }
 
 const cases: Case[] = [
-  { release: "9.6", via: "the root Pulumi program", programDir: REPO_ROOT, program: rootProgram },
-  {
-    release: "9.13",
-    via: "examples/quickstart",
-    programDir: exampleDir("quickstart"),
-    program: quickstartProgram,
-  },
+  { release: "9.6", via: "the root Pulumi project", projectDir: REPO_ROOT },
+  { release: "9.13", via: "examples/quickstart", projectDir: exampleDir("quickstart") },
 ];
 
 /** The quickstart's config for the cluster scope or one SVM, with that scope's seeded certificates. */
@@ -52,8 +45,8 @@ function quickstartConfig(project: string, svm?: string): ConfigMap {
   };
 }
 
-describe.each(cases)("quickstart on ONTAP $release, via $via", ({ release, programDir, program }) => {
-  const project = projectNameOf(programDir);
+describe.each(cases)("quickstart on ONTAP $release, via $via", ({ release, projectDir }) => {
+  const project = projectNameOf(projectDir);
   let sim: Simulator;
   let admin: OntapAdmin;
   let stack: EngineStack;
@@ -63,9 +56,7 @@ describe.each(cases)("quickstart on ONTAP $release, via $via", ({ release, progr
     sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
+      projectDir,
       config: { ...ontapConfig(sim), ...quickstartConfig(project) },
     });
   }, ENGINE_SETUP_TIMEOUT_MS);

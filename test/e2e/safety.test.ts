@@ -1,10 +1,9 @@
 /**
- * End to end with the real Pulumi engine (examples/quickstart on an SVM): the KeyManager's guarantees that only
+ * End to end with the real Pulumi engine (examples/quickstart, run as a real project, on an SVM): the KeyManager's guarantees that only
  * the engine can show. The provider's diff runs in the provider host during `preview` too, with the stack config
  * that `configure` received: an SVM renamed outside Pulumi is never a replacement, and a delete-first replacement
  * that could not be created afterwards fails preview and up before anything is deleted.
  */
-import { program } from "../../examples/quickstart/program";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -44,9 +43,7 @@ describe.each(["9.6", "9.13"])("KeyManager safety with the engine, ONTAP %s", (r
     sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
+      projectDir: programDir,
       config: {
         ...ontapConfig(sim),
         ...scope("vs0"),

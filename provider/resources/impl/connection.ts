@@ -5,7 +5,14 @@
  * @packageDocumentation
  */
 
-import { type ConfigSource, clientGeneration, getClient, resolveConnection } from "../../ontap";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import {
+  type ConfigSource,
+  OntapConfigurationError,
+  clientGeneration,
+  getClient,
+  resolveConnection,
+} from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 
 let config: ConfigSource | undefined;
@@ -39,3 +46,28 @@ export function clientFor(profile: string | undefined): OntapClient {
   clientsByProfile.set(key, { client, generation: clientGeneration() });
   return client;
 }
+
+/**
+ * The check failures of a resource's connection settings: what `up` would refuse first (a missing `ontap:host`
+ * for the resource's profile or the default connection, a missing username or password, a malformed
+ * `ontap:profiles`), reported by `check` so that `preview` fails at once with the setting to add. Reads no
+ * network; an unknown profile (not known until apply) is not checked. Only once `configure` has handed over the
+ * stack config, as the engine always does first: a direct call (a unit test) has no stack to judge.
+ *
+ * @param profile - The resource's `profile` input, as checked.
+ */
+export function connectionFailures(profile: unknown): dynamic.CheckFailure[] {
+  if (config === undefined) return [];
+  if (profile !== undefined && typeof profile !== "string") return [];
+  if (typeof profile === "string" && profile === UNKNOWN) return [];
+  try {
+    resolveConnection({ config: config ?? {}, env: process.env, profile });
+    return [];
+  } catch (err) {
+    if (!(err instanceof OntapConfigurationError)) return [];
+    return [{ property: profile === undefined ? "" : "profile", reason: err.message }];
+  }
+}
+
+/** How the engine spells a value that is not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

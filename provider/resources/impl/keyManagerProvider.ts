@@ -57,7 +57,7 @@ import {
   planKeyManagerUpdate,
   readKeyManager,
 } from "../model";
-import { clientFor, setConfig } from "./connection";
+import { clientFor, connectionFailures, setConfig } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
 import { assertBounded, settle, settleCheck } from "./settle";
@@ -71,7 +71,10 @@ export function configure(req: dynamic.ConfigureRequest): Promise<void> {
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
   return settleCheck("KeyManager", news, () => {
     const result = checkKeyManager(olds, news);
-    return { inputs: result.inputs, failures: result.failures };
+    return {
+      inputs: result.inputs,
+      failures: [...result.failures, ...connectionFailures(result.inputs.profile)],
+    };
   });
 }
 

@@ -48,7 +48,7 @@ import {
   planKeyServerUpdate,
   readKeyServer,
 } from "../model";
-import { clientFor, setConfig } from "./connection";
+import { clientFor, connectionFailures, setConfig } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
 import { withLock } from "./locks";
 import { assertBounded, settle, settleCheck } from "./settle";
@@ -130,7 +130,7 @@ export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult
     const failures = result.valid
       ? [...passwordFailures(result.inputs), ...passwordRemovalFailures(olds, result.inputs)]
       : result.failures;
-    return { inputs: result.inputs, failures };
+    return { inputs: result.inputs, failures: [...failures, ...connectionFailures(result.inputs.profile)] };
   });
 }
 
