@@ -182,6 +182,25 @@ describe("create, read, delete", () => {
     expect(created.outs).toMatchObject({ name: inputs.name });
   });
 
+  test("an ONTAP refusal that echoes part of the private key reaches the user redacted", async () => {
+    const inputs = await checked(clientNews());
+    const line = client.key.split("\n")[3] ?? "";
+    expect(line.length).toBeGreaterThan(40);
+    sim.injectFault({
+      method: "POST",
+      path: "/api/security/certificates",
+      action: { type: "status", status: 400, code: "52560123", message: `bad key near ${line}` },
+    });
+    const err = await rejectionOf(impl.create(inputs));
+    expect(err.message).toMatch(/could not install .*Nothing was changed/);
+    const everything = JSON.stringify({
+      message: err.message,
+      cause: String((err as { cause?: unknown }).cause),
+    });
+    expect(everything).not.toContain(line);
+    expect(everything).toContain("[REDACTED]");
+  });
+
   test("a lost DELETE answer counts as deleted when the certificate is gone", async () => {
     const created = await impl.create(await checked(clientNews()));
     sim.injectFault({
