@@ -341,8 +341,11 @@ export function parseCertificateOutputs(state: unknown): CertificateOutputs {
 
 /** What a diff found. */
 export interface CertificateDiff {
+  /** Whether anything changes (a replacement, or state only: `profile`, how the name was given). */
   changes: boolean;
+  /** The inputs that force a replacement. */
   replaces: string[];
+  /** Whether the old certificate must go first (an explicit name kept: names are unique per SVM). */
   deleteBeforeReplace: boolean;
 }
 
