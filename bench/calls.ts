@@ -41,24 +41,24 @@ export const MINIMUMS: Readonly<Record<string, Minimum>> = {
   "KeyManager check": { sync: 0, later: 0, why: "validation is local" },
   "KeyManager diff": { sync: 0, later: 0, why: "compares stored outputs with checked inputs, no lookup" },
   "KeyManager create external, 1 server (cert names)": {
-    sync: 2,
-    later: 3,
-    why: "1 certificate GET resolves the names, 1 POST (return_records); later: +1 GET by scope, a job returns no record",
+    sync: 3,
+    later: 4,
+    why: "1 GET of the scope (read before writing: never take over), 1 certificate GET resolves the names, 1 POST (return_records); later: +1 GET by scope, a job returns no record",
   },
   "KeyManager create external, 4 servers (cert names)": {
-    sync: 2,
-    later: 3,
+    sync: 3,
+    later: 4,
     why: "the servers travel in the same POST; same as with 1 server",
   },
   "KeyManager create external, 1 server (cert UUIDs)": {
-    sync: 1,
-    later: 2,
-    why: "UUIDs need no lookup: 1 POST; later: +1 GET by scope",
+    sync: 2,
+    later: 3,
+    why: "UUIDs need no lookup: 1 GET of the scope + 1 POST; later: +1 GET by scope",
   },
   "KeyManager create onboard": {
-    sync: 1,
-    later: 2,
-    why: "1 POST with the passphrase; later: +1 GET by scope (key_backup read with it)",
+    sync: 2,
+    later: 3,
+    why: "1 GET of the scope + 1 POST with the passphrase; later: +1 GET by scope (key_backup read with it)",
   },
   "KeyManager read": { sync: 1, later: 1, why: "1 GET of the key manager with an explicit fields list" },
   "KeyManager add 2 servers": { sync: 1, later: 1, why: "1 batch POST {records:[...]} to key-servers" },
@@ -77,9 +77,23 @@ export const MINIMUMS: Readonly<Record<string, Minimum>> = {
   "KeyManager delete": { sync: 1, later: 1, why: "1 DELETE" },
   "KeyServer check": { sync: 0, later: 0, why: "validation is local" },
   "KeyServer diff": { sync: 0, later: 0, why: "compares stored outputs with checked inputs" },
-  "KeyServer create": { sync: 1, later: 1, why: "1 POST {server, timeout, username}" },
+  "KeyServer create": {
+    sync: 2,
+    later: 2,
+    why: "read before write: 1 GET of key-servers/{server} (must not exist) + 1 POST {server}",
+  },
+  "KeyServer create with timeout": {
+    sync: 3,
+    later: 3,
+    why: "1 GET + 1 POST {server} (POST takes no settings) + 1 PATCH {timeout}",
+  },
   "KeyServer read": { sync: 1, later: 1, why: "1 GET of key-servers/{server}" },
   "KeyServer update (timeout)": { sync: 1, later: 1, why: "1 PATCH carrying only the change" },
+  "KeyServer change profile": {
+    sync: 1,
+    later: 1,
+    why: "1 GET of key-servers/{server} through the new profile: it must reach the same server",
+  },
   "KeyServer delete": { sync: 1, later: 1, why: "1 DELETE" },
   // Certificates need ONTAP 9.8 (names): measured on the later release only.
   "Certificate check": { sync: 0, later: 0, why: "PEM, key match, type and validity checked locally" },
@@ -214,7 +228,17 @@ async function runOperations(sim: Simulator, row: Row): Promise<void> {
   await row("KeyServer diff", () => ks.diff(e.id, e.outs, ksChanged));
   const read = await row("KeyServer read", () => ks.read(e.id, e.outs));
   const updated = await row("KeyServer update (timeout)", () => ks.update(e.id, read.props, ksChanged));
-  await row("KeyServer delete", () => ks.delete(e.id, updated.outs));
+  // A profile naming the same cluster (e.g. the default connection given a name).
+  await configureProviders({
+    ...simConfig(sim),
+    "ontap:profiles": JSON.stringify({ same: { host: sim.url } }),
+  });
+  const ksProfiled = await checked(ks, { ...ksRaw, timeout: 30, profile: "same" });
+  const moved = await row("KeyServer change profile", () => ks.update(e.id, updated.outs, ksProfiled));
+  await row("KeyServer delete", () => ks.delete(e.id, moved.outs));
+  const ksSet = await checked(ks, { keyManager: host.id, server: "10.0.3.3", timeout: 40 });
+  const f = await row("KeyServer create with timeout", () => ks.create(ksSet));
+  await ks.delete(f.id, f.outs);
   await km.delete(host.id, host.outs);
 
   if (sim.ontapVersion !== "9.6") await certificateOperations(row);

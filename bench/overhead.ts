@@ -169,6 +169,8 @@ export async function measureOverhead(iterations = 60): Promise<OverheadRow[]> {
     const bareCreate = await best(
       iterations,
       async () => {
+        // The same calls as the provider: the scope's GET (read before writing), then the POST.
+        await bare("GET", "/api/security/key-managers?scope=cluster&fields=uuid,scope,svm");
         const r = (await bare("POST", "/api/security/key-managers?return_records=true", body)) as {
           records: { uuid: string }[];
         };
@@ -188,7 +190,7 @@ export async function measureOverhead(iterations = 60): Promise<OverheadRow[]> {
         },
       },
     );
-    add("KeyManager create (cert UUIDs)", "1 POST", providerCreate, bareCreate);
+    add("KeyManager create (cert UUIDs)", "1 GET + 1 POST", providerCreate, bareCreate);
     add("KeyManager delete", "1 DELETE", providerDelete, bareDelete);
 
     // KeyServer create + delete on a listed key manager.
@@ -205,7 +207,7 @@ export async function measureOverhead(iterations = 60): Promise<OverheadRow[]> {
     const ksInstance = `${ksCollection}/${encodeURIComponent("10.9.1.2:5696")}`;
     add(
       "KeyServer create",
-      "1 POST",
+      "1 GET + 1 POST",
       await best(
         iterations,
         async () => {
@@ -214,9 +216,15 @@ export async function measureOverhead(iterations = 60): Promise<OverheadRow[]> {
         },
         { after: () => ks.delete(ksCreated!.id, ksCreated!.outs) },
       ),
-      await best(iterations, () => bare("POST", ksCollection, { server: "10.9.1.2" }), {
-        after: () => bare("DELETE", ksInstance),
-      }),
+      await best(
+        iterations,
+        async () => {
+          // The same read before write: the server is not there yet (404).
+          await bare("GET", ksInstance).catch(() => undefined);
+          await bare("POST", ksCollection, { server: "10.9.1.2" });
+        },
+        { after: () => bare("DELETE", ksInstance) },
+      ),
     );
     await km.delete(host.id, host.outs);
   } finally {

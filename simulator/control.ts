@@ -19,6 +19,11 @@ const faultAction = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("stall"), ms: z.number().min(0) }),
   z.strictObject({ type: z.literal("drop-after-apply") }),
   z.strictObject({ type: z.literal("job-failure"), code: z.number().int(), message: z.string() }),
+  z.strictObject({
+    type: z.literal("respond"),
+    status: z.number().int().min(200).max(599),
+    body: z.unknown(),
+  }),
 ]);
 
 const faultBody = z.strictObject({
@@ -34,6 +39,7 @@ const svmsBody = z.union([
   z.strictObject({ count: z.number().int().min(0).max(10_000) }),
   z.strictObject({ names: z.array(z.string()).min(1) }),
 ]);
+const renameBody = z.strictObject({ name: z.string(), new_name: z.string() });
 const volumeBody = z.strictObject({ svm: z.string(), name: z.string().optional() });
 const holdsKeysBody = z.strictObject({ key_manager: z.string(), server: z.string(), holds: z.boolean() });
 const passphraseBody = z.strictObject({ passphrase: z.string() });
@@ -126,6 +132,13 @@ export function registerControlRoutes(router: Router, sim: Simulator): void {
         const records = sim.seedSvms("count" in b ? b.count : b.names);
         return json(201, { records, num_records: records.length });
       });
+    },
+  });
+  router.add("/__sim/svms/rename", {
+    POST: (ctx) => {
+      const b = parse(renameBody, ctx.body);
+      if (isReply(b)) return b;
+      return guarded(() => json(200, sim.renameSvm(b.name, b.new_name)));
     },
   });
   router.add("/__sim/volumes", {

@@ -66,6 +66,11 @@ function validateAction(a: FaultAction): void {
     case "job-failure":
       if (!Number.isInteger(a.code)) throw new Error("a job-failure fault needs an integer code");
       return;
+    case "respond":
+      if (!Number.isInteger(a.status) || a.status < 200 || a.status > 599) {
+        throw new Error("a respond fault needs an HTTP status (200-599)");
+      }
+      return;
     case "reset":
     case "drop-after-apply":
       return;

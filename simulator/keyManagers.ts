@@ -38,12 +38,19 @@ export const CONNECTIVITY_SHAPE: Shape = {
   node_states: { node: { name: true }, state: true },
 };
 
-const specCache = new Map<boolean, CollectionSpec>();
+const specCache = new Map<string, CollectionSpec>();
+
+/** 9.16 on: a scope may hold inactive configurations besides the active one, told apart by `enabled`. */
+function hasConfigurations(release: Release): boolean {
+  return release.generation > 9 || release.major >= 16;
+}
 
 /** Query spec of `/api/security/key-managers` for a release. */
 export function keyManagerSpec(release: Release): CollectionSpec {
   const later = release.later;
-  const cached = specCache.get(later);
+  const configurations = hasConfigurations(release);
+  const cacheKey = `${later}/${configurations}`;
+  const cached = specCache.get(cacheKey);
   if (cached) return cached;
   const shape: Shape = {
     uuid: true,
@@ -67,6 +74,7 @@ export function keyManagerSpec(release: Release): CollectionSpec {
           is_default_data_at_rest_encryption_disabled: true,
         }
       : {}),
+    ...(configurations ? { enabled: true } : {}),
     _links: LINKS,
   };
   const spec: CollectionSpec = {
@@ -85,7 +93,7 @@ export function keyManagerSpec(release: Release): CollectionSpec {
     keys: ["uuid"],
     defaultFields: ["uuid", "scope", "svm"],
   };
-  specCache.set(later, spec);
+  specCache.set(cacheKey, spec);
   return spec;
 }
 
@@ -153,6 +161,8 @@ export function renderKeyManager(env: Env, km: KmRec): Record<string, unknown> {
     rec.volume_encryption = { supported: true, message: "", code: 0 };
     rec.is_default_data_at_rest_encryption_disabled = false;
   }
+  // The simulator keeps one configuration per scope: the active one.
+  if (hasConfigurations(env.release)) rec.enabled = true;
   rec._links = { self: { href: `/api/security/key-managers/${km.uuid}` } };
   return rec;
 }

@@ -68,15 +68,12 @@ export function renderKeyServer(env: Env, km: KmRec, s: ServerRec): Record<strin
   };
 }
 
-const serverFields = {
-  server: z.string(),
-  timeout: z.number().int().optional(),
-  username: z.string().optional(),
-};
+// The POST body carries addresses only: the 9.6 reference lists `server`, `records` and `password` for it, and
+// NetApp's generated 9.19 client marks `timeout`/`username` patch-only. A readable field sent here is refused
+// with 262196 (cannot be set in this operation), as a cluster's REST framework does.
 const postSchema = z.strictObject({
-  ...serverFields,
   server: z.string().optional(),
-  records: z.array(z.strictObject(serverFields)).optional(),
+  records: z.array(z.strictObject({ server: z.string() })).optional(),
 });
 interface PatchBody {
   timeout?: number;
@@ -138,23 +135,15 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
     POST: (ctx) => {
       const q = parseWriteQuery(ctx.pairs, { returnRecords: true });
       const kmUuid = kmOr404(ctx.params.uuid).uuid;
-      const body = parseBody(postSchema, ctx.body, isReadable);
+      const body = parseBody(postSchema, ctx.body, (p) => isReadable(p.replace(/^records\./, "")));
       let incoming: ServerRec[];
       if (body.records) {
-        if (body.server !== undefined || body.timeout !== undefined || body.username !== undefined) {
-          throw invalidContext(
-            "records",
-            body.server !== undefined ? "server" : body.timeout !== undefined ? "timeout" : "username",
-          );
-        }
+        if (body.server !== undefined) throw invalidContext("records", "server");
         if (body.records.length === 0) throw missingValue("records");
         incoming = normalizeServers(body.records, "records.");
       } else {
         if (body.server === undefined) throw missingValue("server");
-        incoming = normalizeServers(
-          [{ server: body.server, timeout: body.timeout, username: body.username }],
-          "",
-        );
+        incoming = normalizeServers([{ server: body.server }], "");
       }
       return runWrite(env, ctx, q, {
         description: `POST /api/security/key-managers/${kmUuid}/key-servers`,

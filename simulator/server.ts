@@ -262,6 +262,12 @@ class SimulatorImpl implements Simulator {
     return { uuid: v.uuid, name: v.name };
   }
 
+  renameSvm(name: string, newName: string): { uuid: string; name: string } {
+    const svm = this.env.model.renameSvm(name, newName);
+    this.persist();
+    return { uuid: svm.uuid, name: svm.name };
+  }
+
   removeVolumes(svmName?: string): void {
     const model = this.env.model;
     const svm = svmName === undefined ? undefined : model.svmByName(svmName);
@@ -392,6 +398,10 @@ class SimulatorImpl implements Simulator {
       const action = this.faults.take(method, pathname, safeDecode(pathname));
       if (action?.type === "reset") {
         req.socket.destroy();
+        return;
+      }
+      if (action?.type === "respond") {
+        this.send(res, { status: action.status, body: action.body });
         return;
       }
       if (action?.type === "status") {

@@ -144,6 +144,16 @@ export class Model {
     return names.map((n) => this.addSvm(n, false));
   }
 
+  /** Renames a data SVM; its UUID (and so its certificates and key manager) stays. */
+  renameSvm(name: string, newName: string): SvmRec {
+    const svm = this.svmByName(name);
+    if (!svm || svm.admin) throw new Error(`no data SVM named "${name}"`);
+    if (!svmNamePattern.test(newName)) throw new Error(`"${newName}" is not a valid SVM name`);
+    if (this.svmByName(newName)) throw new Error(`SVM "${newName}" already exists`);
+    svm.name = newName;
+    return svm;
+  }
+
   private addSvm(name: string, admin: boolean): SvmRec {
     if (!svmNamePattern.test(name)) throw new Error(`"${name}" is not a valid SVM name`);
     if (this.svmByName(name)) throw new Error(`SVM "${name}" already exists`);

@@ -54,7 +54,12 @@ export type FaultAction =
   /** Apply the write (or create its job), then destroy the socket without answering. */
   | { type: "drop-after-apply" }
   /** Later releases: answer 202, the job ends in failure, nothing applied (9.6: a synchronous 400 with the code). */
-  | { type: "job-failure"; code: number; message: string };
+  | { type: "job-failure"; code: number; message: string }
+  /**
+   * Answer with this status and JSON body instead of handling the request; nothing applied. For tests of what a
+   * client does with an answer that does not make sense (a record of another object, a filter ignored).
+   */
+  | { type: "respond"; status: number; body: unknown };
 
 /** A scripted fault: the next `count` requests matching `method` and `path` get `action`. */
 export interface FaultSpec {
@@ -105,6 +110,11 @@ export interface Simulator {
   seedSvms(spec: number | string[]): { uuid: string; name: string }[];
   /** Adds an encrypted volume to a data SVM (name defaults to "<svm>_vol<N>"). */
   seedEncryptedVolume(svmName: string, volumeName?: string): { uuid: string; name: string };
+  /**
+   * Renames an SVM (as `vserver rename` does outside any Pulumi program): its UUID, certificates and key manager
+   * stay; only the name changes.
+   */
+  renameSvm(name: string, newName: string): { uuid: string; name: string };
   /** Removes the volumes of one SVM, or all volumes. */
   removeVolumes(svmName?: string): void;
   /** True iff the cluster's onboard key manager currently uses this passphrase. */

@@ -6,6 +6,9 @@
  * - `serverCaCertificates`: JSON list of the CA certificates that sign the key servers' certificates.
  * - `servers`: JSON list of key servers, `"host[:port]"` strings or `{"server", "timeout", "username"}` objects.
  * - `svm` (optional): a data SVM's name; unset means the cluster scope.
+ * - `protect` (optional, default false): Pulumi's `protect` option. Set it to true once the key manager protects
+ *   data: any plan that would delete it (destroy, removal, a replacement such as another `svm`) then fails before
+ *   anything is deleted. The default is false only so that the example (and its tests) can be torn down.
  *
  * @packageDocumentation
  */
@@ -15,14 +18,19 @@ import { KeyManager, type KeyManagerServerArgs } from "pulumi-ontap-keymanager";
 /** The program: declares the key manager and returns the stack outputs. */
 export function program(): Promise<Record<string, pulumi.Output<unknown>>> {
   const config = new pulumi.Config();
-  const keyManager = new KeyManager("key-manager", {
-    svm: config.get("svm"),
-    external: {
-      clientCertificate: config.require("clientCertificate"),
-      serverCaCertificates: config.requireObject<string[]>("serverCaCertificates"),
-      servers: config.requireObject<(string | KeyManagerServerArgs)[]>("servers"),
+  const keyManager = new KeyManager(
+    "key-manager",
+    {
+      svm: config.get("svm"),
+      external: {
+        clientCertificate: config.require("clientCertificate"),
+        serverCaCertificates: config.requireObject<string[]>("serverCaCertificates"),
+        servers: config.requireObject<(string | KeyManagerServerArgs)[]>("servers"),
+      },
     },
-  });
+    // A key manager that encrypted volumes depend on must not be deletable by accident: `protect: true`.
+    { protect: config.getBoolean("protect") ?? false },
+  );
   return Promise.resolve({
     keyManagerUuid: keyManager.id,
     scope: keyManager.scope,

@@ -62,6 +62,8 @@ export const FEATURES = {
   keyServerForceDelete: { feature: "forced removals of key servers", minVersion: "9.7" },
   /** `status`, `volume_encryption`, `policy`, `enabled`, ... in key-manager records. */
   keyManagerLaterFields: { feature: "key manager status fields", minVersion: "9.7" },
+  /** `enabled` in key-manager records: a scope may hold inactive configurations besides the active one. */
+  keyManagerConfigurations: { feature: "inactive key manager configurations", minVersion: "9.16" },
 } as const;
 
 /** A gated feature: its name in words and its first release. */

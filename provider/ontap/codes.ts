@@ -160,7 +160,7 @@ export const ONTAP_CODES: Readonly<Record<string, OntapCodeInfo>> = {
   "65536139": {
     meaning: "the existing passphrase does not match",
     remedy:
-      "supply the passphrase the cluster currently has (the previous value in the program) as the existing passphrase",
+      "set onboard.currentPassphrase (a secret) to the passphrase the cluster holds now and run the operation again",
   },
   "65536404": {
     meaning: "the passphrase length is incorrect",

@@ -149,3 +149,25 @@ function jitter(ms: number): number {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
+
+/**
+ * Whether a job's description mentions `text`, in raw or URL-decoded form (releases put the request path in
+ * it, with a key server's colon encoded or not). Only well-formed `%XX` escapes are decoded: a description is
+ * free text, and one bare `%` in any job must not stop every other from matching.
+ *
+ * @param description - The job's `description`, if any.
+ * @param text - What to look for, e.g. `<key manager uuid>/key-servers`.
+ */
+export function jobMentions(description: string | undefined, text: string): boolean {
+  if (description === undefined) return false;
+  if (description.includes(text)) return true;
+  const decoded = description.replace(/(?:%[0-9a-fA-F]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      // Not UTF-8 (e.g. a lone %C3): keep the escapes as written.
+      return escapes;
+    }
+  });
+  return decoded.includes(text);
+}

@@ -11,8 +11,8 @@
 import { z } from "zod";
 import { filterValue, pathSegment, type OntapClient, type WriteResult } from "./client";
 import { FEATURES } from "./cluster";
-import { OntapBadResponseError, OntapJobFailedError } from "./errors";
-import { JOB_FIELDS, jobRecordSchema } from "./jobs";
+import { OntapBadResponseError, OntapJobFailedError, type OntapResponseIssue } from "./errors";
+import { JOB_FIELDS, jobMentions, jobRecordSchema } from "./jobs";
 import { registerSecret } from "./redact";
 
 /** Fields every release has (9.6 on). */
@@ -160,26 +160,181 @@ export async function listKeyManagers(
   );
 }
 
+/** What a key-manager record must show to be the one asked for. */
+export interface KeyManagerIdentity {
+  /** The key manager's uuid (compared case-insensitively). */
+  readonly uuid?: string;
+  /** Its scope. */
+  readonly scope?: "cluster" | "svm";
+  /** Its SVM's uuid (SVM scope). An SVM renamed outside keeps its uuid, so this is what identifies it. */
+  readonly svmUuid?: string;
+  /** Its SVM's name, for lookups by name. */
+  readonly svmName?: string;
+}
+
+/** A record's scope: ONTAP's `scope`, else derived from `svm` as ONTAP derives it. */
+export function keyManagerRecordScope(record: KeyManagerRecord): "cluster" | "svm" {
+  return (
+    record.scope ?? (record.svm?.uuid !== undefined || record.svm?.name !== undefined ? "svm" : "cluster")
+  );
+}
+
 /**
- * Reads a key manager by uuid.
+ * Why a record is not the key manager asked for, or not a key manager at all: another uuid, another scope or
+ * SVM, neither external nor onboard. Empty when it fits.
+ *
+ * @param record - A parsed record.
+ * @param asked - What it must show.
+ * @param at - Its place in the answer, for the issue's field path (`records[2]`; "" for an instance GET).
+ */
+export function keyManagerIdentityIssues(
+  record: KeyManagerRecord,
+  asked: KeyManagerIdentity,
+  at = "",
+): OntapResponseIssue[] {
+  const field = (name: string): string => (at === "" ? name : `${at}.${name}`);
+  const issues: OntapResponseIssue[] = [];
+  if (asked.uuid !== undefined && record.uuid.toLowerCase() !== asked.uuid.toLowerCase()) {
+    issues.push({
+      field: field("uuid"),
+      problem: `the record is of key manager ${record.uuid}, not ${asked.uuid}`,
+    });
+  }
+  const scope = keyManagerRecordScope(record);
+  if (asked.scope !== undefined && scope !== asked.scope) {
+    issues.push({ field: field("scope"), problem: `the record is of ${scope} scope, not ${asked.scope}` });
+  }
+  if (asked.svmUuid !== undefined && record.svm?.uuid?.toLowerCase() !== asked.svmUuid.toLowerCase()) {
+    issues.push({
+      field: field("svm.uuid"),
+      problem: `the record belongs to SVM ${record.svm?.uuid ?? "(none)"}, not ${asked.svmUuid}`,
+    });
+  }
+  if (asked.svmName !== undefined && record.svm?.name !== asked.svmName) {
+    issues.push({
+      field: field("svm.name"),
+      problem: `the record belongs to SVM "${record.svm?.name ?? "(none)"}", not "${asked.svmName}"`,
+    });
+  }
+  if (!record.external && !record.onboard) {
+    issues.push({
+      field: field("external"),
+      problem: "the record has neither external nor onboard settings",
+    });
+  }
+  return issues;
+}
+
+const IDENTITY_REMEDY =
+  "nothing was recorded from this answer and nothing was changed; run the operation again. If it persists, the " +
+  "cluster (or a proxy in front of it) answers for another object: report it with the ONTAP version";
+
+/**
+ * Reads a key manager by uuid, and checks that the answer is that key manager: the same uuid, external or onboard,
+ * and (when `expect` is given) the expected scope and SVM.
  *
  * @param client - The cluster.
  * @param uuid - Key manager uuid.
- * @param options - Later fields.
+ * @param options - Later fields; `expect`, the scope and SVM the record must show.
  * @returns The record, or `undefined` when it no longer exists (404).
+ * @throws {@link OntapBadResponseError} when the record is not the key manager asked for.
  */
 export async function findKeyManager(
   client: OntapClient,
   uuid: string,
-  options: KeyManagerReadOptions = {},
+  options: KeyManagerReadOptions & { readonly expect?: Omit<KeyManagerIdentity, "uuid"> } = {},
 ): Promise<KeyManagerRecord | undefined> {
-  return client.find(`/security/key-managers/${pathSegment(uuid)}`, keyManagerRecordSchema, {
+  const path = `/security/key-managers/${pathSegment(uuid)}`;
+  const record = await client.find(path, keyManagerRecordSchema, {
     fields: await keyManagerFields(client, options),
   });
+  if (!record) return undefined;
+  const issues = keyManagerIdentityIssues(record, { ...options.expect, uuid });
+  if (issues.length > 0) {
+    throw new OntapBadResponseError({
+      method: "GET",
+      path: `/api${path}`,
+      target: client.target,
+      status: 200,
+      issues,
+      remedy: IDENTITY_REMEDY,
+    });
+  }
+  return record;
 }
 
 /**
- * The key manager of a scope, if there is one.
+ * Every key-manager configuration ONTAP lists for a scope: the active one and, on 9.16 and later, inactive ones
+ * (`enabled: false`). The filters are checked again here: a record of another scope or SVM (an answer that
+ * ignored `scope=cluster`) is dropped, never taken for this scope's. A record in the scope that is neither
+ * external nor onboard is an error.
+ *
+ * @param client - The cluster.
+ * @param scope - Cluster (nothing given) or a data SVM by name or uuid.
+ * @param options - Later fields.
+ * @throws {@link OntapBadResponseError} for a record that is not a key manager.
+ */
+export async function listKeyManagersOfScope(
+  client: OntapClient,
+  scope: KeyManagerScope = {},
+  options: KeyManagerReadOptions = {},
+): Promise<KeyManagerRecord[]> {
+  const scoped = scope.svmName !== undefined || scope.svmUuid !== undefined;
+  const wanted: KeyManagerIdentity = {
+    scope: scoped ? "svm" : "cluster",
+    ...(scope.svmUuid !== undefined ? { svmUuid: scope.svmUuid } : {}),
+    ...(scope.svmName !== undefined ? { svmName: scope.svmName } : {}),
+  };
+  const configurations = await client.supports(FEATURES.keyManagerConfigurations.minVersion);
+  const records = await client.getCollection("/security/key-managers", keyManagerRecordSchema, {
+    fields: [...(await keyManagerFields(client, options)), ...(configurations ? ["enabled"] : [])],
+    query: {
+      scope: wanted.scope,
+      "svm.name": scope.svmName === undefined ? undefined : filterValue(scope.svmName),
+      "svm.uuid": scope.svmUuid,
+    },
+  });
+  const inScope = records.filter((r) => {
+    const issues = keyManagerIdentityIssues(r, wanted);
+    return issues.every((i) => i.field === "external");
+  });
+  const issues = inScope.flatMap((r, i) => keyManagerIdentityIssues(r, {}, `records[${i}]`));
+  if (issues.length > 0) {
+    throw new OntapBadResponseError({
+      method: "GET",
+      path: "/api/security/key-managers",
+      target: client.target,
+      status: 200,
+      issues,
+      remedy: IDENTITY_REMEDY,
+    });
+  }
+  return inScope;
+}
+
+/**
+ * The active key manager of a scope among its configurations: the one with `enabled: true` where records carry
+ * `enabled` (9.16 and later), else the only one.
+ *
+ * @param records - The scope's configurations ({@link listKeyManagersOfScope}).
+ * @returns The active one, or `undefined` when there is none.
+ * @throws Error when the answer names more than one active key manager for one scope.
+ */
+export function activeKeyManager(records: readonly KeyManagerRecord[]): KeyManagerRecord | undefined {
+  const flagged = records.some((r) => r.enabled !== undefined);
+  const active = flagged ? records.filter((r) => r.enabled === true) : [...records];
+  if (active.length > 1) {
+    throw new Error(
+      `ONTAP lists ${active.length} active key managers for one scope (${active.map((r) => r.uuid).join(", ")}); ` +
+        `a scope has one. Nothing was changed. Check the scope on the cluster (security key-manager show).`,
+    );
+  }
+  return active[0];
+}
+
+/**
+ * The active key manager of a scope, if there is one (see {@link listKeyManagersOfScope} and
+ * {@link activeKeyManager}).
  *
  * @param client - The cluster.
  * @param scope - Cluster (nothing given) or a data SVM by name or uuid.
@@ -190,9 +345,7 @@ export async function findKeyManagerForScope(
   scope: KeyManagerScope = {},
   options: KeyManagerReadOptions = {},
 ): Promise<KeyManagerRecord | undefined> {
-  const scoped = scope.svmName !== undefined || scope.svmUuid !== undefined;
-  const records = await listKeyManagers(client, { ...options, ...scope, scope: scoped ? "svm" : "cluster" });
-  return records[0];
+  return activeKeyManager(await listKeyManagersOfScope(client, scope, options));
 }
 
 /** A certificate by uuid or name, as ONTAP accepts it in key-manager bodies. */
@@ -286,13 +439,20 @@ export async function createKeyManager(
     query: { return_records: true },
     responseSchema: createdSchema,
   });
-  const returned = result.body?.records?.[0];
+  const asked: Omit<KeyManagerIdentity, "uuid"> = {
+    scope: spec.svm ? "svm" : "cluster",
+    ...(spec.svm?.uuid !== undefined ? { svmUuid: spec.svm.uuid } : {}),
+    ...(spec.svm?.name !== undefined ? { svmName: spec.svm.name } : {}),
+  };
+  const first = result.body?.records?.[0];
+  // A returned record of another scope is not trusted: the scope's lookup below is checked instead.
+  const returned = first && keyManagerIdentityIssues(first, asked).length === 0 ? first : undefined;
   // The record a 9.6 POST returns holds every field; a later release's job returns nothing: read it back.
   const found =
     returned && !options.laterFields
       ? returned
       : returned
-        ? await findKeyManager(client, returned.uuid, options)
+        ? await findKeyManager(client, returned.uuid, { ...options, expect: asked })
         : await findKeyManagerForScope(
             client,
             spec.svm ? { svmName: spec.svm.name, svmUuid: spec.svm.uuid } : {},
@@ -421,9 +581,7 @@ export async function waitForJobsMentioning(client: OntapClient, text: string): 
     fields: JOB_FIELDS,
     query: { state: "queued|running|paused" },
   });
-  const pending = jobs.filter(
-    (j) => j.description !== undefined && decodeURIComponent(j.description).includes(text),
-  );
+  const pending = jobs.filter((j) => jobMentions(j.description, text));
   for (const job of pending) {
     await client.waitForJob(job.uuid, {}).catch((err: unknown) => {
       if (!(err instanceof OntapJobFailedError)) throw err;

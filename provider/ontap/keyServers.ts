@@ -126,22 +126,20 @@ export async function findKeyServer(
 }
 
 /**
- * Adds one key server. Its password, if any, is set afterwards with {@link updateKeyServer}.
+ * Adds one key server. The POST carries `server` only: the 9.6 reference lists `server`, `records` and
+ * `password` for this body and later releases accept `timeout`/`username` on PATCH only, so non-default
+ * settings and the password follow with {@link updateKeyServer}.
  *
  * @param client - The cluster.
  * @param kmUuid - Key manager uuid.
- * @param server - Address, timeout, username.
+ * @param server - The address, `host:port`.
  */
 export function addKeyServer(
   client: OntapClient,
   kmUuid: string,
-  server: { readonly server: string; readonly timeout?: number; readonly username?: string },
+  server: { readonly server: string },
 ): Promise<WriteResult<unknown>> {
-  return client.post(collection(kmUuid), {
-    server: server.server,
-    ...(server.timeout !== undefined ? { timeout: server.timeout } : {}),
-    ...(server.username !== undefined ? { username: server.username } : {}),
-  });
+  return client.post(collection(kmUuid), { server: server.server });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import { filterValue, type OntapClient } from "./client";
+import { filterValue, pathSegment, type OntapClient } from "./client";
 
 /** Fields asked for. */
 export const SVM_FIELDS = ["uuid", "name"] as const;
@@ -42,4 +42,16 @@ export async function findSvmByName(client: OntapClient, name: string): Promise<
  */
 export function listSvms(client: OntapClient): Promise<SvmRecord[]> {
   return client.getCollection("/svm/svms", svmRecordSchema, { fields: SVM_FIELDS });
+}
+
+/**
+ * Reads a data SVM by uuid: an SVM renamed outside keeps its uuid.
+ *
+ * @param client - The cluster.
+ * @param uuid - SVM uuid.
+ * @returns The SVM, or `undefined` when there is none (404, or an answer for another SVM).
+ */
+export async function findSvm(client: OntapClient, uuid: string): Promise<SvmRecord | undefined> {
+  const record = await client.find(`/svm/svms/${pathSegment(uuid)}`, svmRecordSchema, { fields: SVM_FIELDS });
+  return record && record.uuid.toLowerCase() === uuid.toLowerCase() ? record : undefined;
 }

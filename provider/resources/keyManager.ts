@@ -48,13 +48,24 @@ export interface KeyManagerOnboardArgs {
    * previous passphrase from state and the new one).
    */
   passphrase: pulumi.Input<string>;
+  /**
+   * The passphrase ONTAP holds now, when it is not the one in state: the escape hatch after a rotation whose
+   * answers were lost twice, which every later rotation reports as 65536139 ("the existing passphrase does not
+   * match"). Used only when given: the next rotation sends it as the existing passphrase (if it already is
+   * `passphrase`, nothing is sent; the state just records it). ONTAP cannot check it without a write, so it is
+   * trusted as given. Secret, like `passphrase`; 32-256 printable ASCII characters. Giving, changing or removing it
+   * is an in-place update; leaving it in the program changes nothing. Optional; any ONTAP release.
+   */
+  currentPassphrase?: pulumi.Input<string>;
 }
 
 /** The arguments of a {@link KeyManager}. Exactly one of `external` and `onboard` must be given. */
 export interface KeyManagerArgs {
   /**
-   * Name of the data SVM that owns the key manager. Omit for the cluster (admin SVM) scope. Changing it replaces
-   * the key manager (the old one is deleted first: ONTAP allows one per scope).
+   * Name of the data SVM that owns the key manager. Omit for the cluster (admin SVM) scope. Naming another SVM
+   * replaces the key manager (the old one is deleted first: ONTAP allows one per scope), after the provider has
+   * proven, with read-only calls during diff, that the new one can be created. An SVM is its UUID: after a rename
+   * outside Pulumi, the new name is an update without any call, and the old name is an error that asks for it.
    */
   svm?: pulumi.Input<string>;
   /** External (KMIP) key management. Switching between external and onboard replaces the key manager. */
@@ -69,8 +80,9 @@ export interface KeyManagerArgs {
   adopt?: pulumi.Input<boolean>;
   /**
    * Name of a connection profile in the stack config `ontap:profiles`; omitted means the stack's `ontap:*`
-   * settings (or `ONTAP_*` environment variables). Changing it is an update that reaches the same key manager (by
-   * UUID) through the new profile; it never moves a key manager between clusters (use `pulumi up --replace`).
+   * settings (or `ONTAP_*` environment variables). Changing it is an update that proves it reaches the same key
+   * manager: one GET by UUID through the new profile, and "not found" fails it with the state unchanged. It never
+   * moves a key manager between clusters (use `pulumi up --replace`).
    */
   profile?: pulumi.Input<string>;
   /**
@@ -112,6 +124,8 @@ export interface KeyManagerOnboardOutput {
   enabled: boolean;
   /** The passphrase last applied. Secret. */
   passphrase?: string;
+  /** `currentPassphrase` as last given. Secret. */
+  currentPassphrase?: string;
   /** The key hierarchy backup text, on releases that return it. Secret. */
   keyBackup?: string;
 }
@@ -162,6 +176,11 @@ export class KeyManager extends pulumi.dynamic.Resource {
   declare public readonly profile: pulumi.Output<string | undefined>;
   /** Which key servers this resource owns. */
   declare public readonly serverManagement: pulumi.Output<ServerManagement>;
+  /**
+   * Set only while a create is pending: its ONTAP job outlasted `ontap:jobTimeout` before the key manager appeared.
+   * The job's UUID, which is then also the resource id until the next `up` or refresh resolves it (read `uuid`).
+   */
+  declare public readonly createJob: pulumi.Output<string | undefined>;
 
   /**
    * Looks up an existing key manager by UUID without managing it.
@@ -201,6 +220,7 @@ export class KeyManager extends pulumi.dynamic.Resource {
         adopt: args.adopt,
         profile: args.profile,
         serverManagement: args.serverManagement,
+        createJob: undefined,
       },
       {
         ...opts,

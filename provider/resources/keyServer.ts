@@ -23,25 +23,31 @@ export interface KeyServerArgs {
    * KeyServer (the new server is added before the old one is removed).
    */
   server: pulumi.Input<string>;
-  /** Seconds ONTAP waits for the server, 1-60. Default 25. Changing it is an in-place update (one PATCH). */
+  /**
+   * Seconds ONTAP waits for the server, 1-60. Default 25. Changing it is an in-place update (one PATCH); a
+   * non-default value at create is one PATCH after the POST (ONTAP's POST takes the address only).
+   */
   timeout?: pulumi.Input<number>;
   /** KMIP username. Default "" (none). Changing it is an in-place update (one PATCH). */
   username?: pulumi.Input<string>;
   /**
    * KMIP password; needs `username` and ONTAP 9.7 or later (on 9.6 the create or update fails before changing
    * anything). Always stored as a secret, even when given as a plain string. ONTAP never shows it, so a password
-   * changed outside Pulumi is not detected; removing it from the program leaves the one ONTAP has.
+   * changed outside Pulumi is not detected. ONTAP cannot clear a password, so removing it from the program
+   * fails at preview (unless the KeyServer is being replaced); a new value changes it with one PATCH.
    */
   password?: pulumi.Input<string>;
   /**
    * Name of a connection profile in the stack config `ontap:profiles`; omitted means the stack's `ontap:*`
-   * settings (or `ONTAP_*` environment variables). Changing it alone is an update that makes no call to ONTAP;
-   * later reads and changes go through the new profile (it never moves a server between clusters).
+   * settings (or `ONTAP_*` environment variables). Changing it is an update that first reads the server through
+   * the new profile (one GET): if that profile reaches another cluster, the update fails with "not found" and
+   * the stack keeps the old profile. It never moves a server between clusters.
    */
   profile?: pulumi.Input<string>;
   /**
    * When the key manager already has this server, take it over and converge its settings to these arguments
-   * instead of failing. Default false. Changing it alone changes nothing.
+   * instead of failing. Default false: a create reads the server first and, when it is there (listed by a
+   * KeyManager, or added by someone else), fails before any write. Changing it alone changes nothing.
    */
   adopt?: pulumi.Input<boolean>;
 }

@@ -201,6 +201,18 @@ test("ONTAP's refusals come back explained, without the password", async () => {
   expect((refused as HostCallError).details).not.toContain(PASSWORD);
 });
 
+test("removing the password fails at check through the host, saying how to proceed, without showing it", async () => {
+  const before = sim.requestLog().length;
+  const olds = unwrapSecretsIn((await host.check(captured.urn, {}, props())).inputs);
+  const { password: _password, ...withoutPassword } = props();
+  const { failures } = await host.check(captured.urn, olds, withoutPassword);
+  expect(failures).toEqual([
+    { property: "", reason: expect.stringContaining("password: cannot be removed") as string },
+  ]);
+  expect(JSON.stringify(failures)).not.toContain(PASSWORD);
+  expect(sim.requestLog().length).toBe(before);
+});
+
 test("nothing the host printed or logged carries the password or the cluster password", () => {
   const visible = host.userVisibleOutput();
   expect(visible).not.toContain(PASSWORD);

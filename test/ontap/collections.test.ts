@@ -185,7 +185,8 @@ describe("key managers", () => {
 describe("key servers", () => {
   test("servers are added one by one and in a batch, listed, read by host:port, changed and removed", async () => {
     const km = await externalForVs0();
-    await addKeyServer(client, km.uuid, { server: "10.0.0.6:5696", timeout: 30, username: "kmip" });
+    await addKeyServer(client, km.uuid, { server: "10.0.0.6:5696" });
+    await updateKeyServer(client, km.uuid, "10.0.0.6:5696", { timeout: 30, username: "kmip" });
     await addKeyServers(client, km.uuid, [{ server: "10.0.0.7" }, { server: "[fd00::7]:5696" }]);
     expect((await listKeyServers(client, km.uuid)).map((s) => s.server)).toEqual([
       "10.0.0.5:5696",

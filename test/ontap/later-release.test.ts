@@ -209,8 +209,12 @@ test("key server passwords exist in this release and never show in traces", asyn
   const stderr = captureStderr();
   try {
     const km = await createKeyManager(client, { svm: { name: "vs0" }, external });
-    await addKeyServer(client, km.uuid, { server: "10.0.0.6", username: "kmip" });
-    await updateKeyServer(client, km.uuid, "10.0.0.6:5696", { password: secret, timeout: 40 });
+    await addKeyServer(client, km.uuid, { server: "10.0.0.6" });
+    await updateKeyServer(client, km.uuid, "10.0.0.6:5696", {
+      username: "kmip",
+      password: secret,
+      timeout: 40,
+    });
     expect(await findKeyServer(client, km.uuid, "10.0.0.6:5696")).toMatchObject({
       username: "kmip",
       timeout: 40,

@@ -443,3 +443,26 @@ describe("queries, paths, releases, key-server addresses", () => {
     expect(keyServerFromHref("/api/security/key-managers/u/key-servers")).toBeUndefined();
   });
 });
+
+describe("jobMentions", () => {
+  // Job descriptions are free text (ONTAP puts the request path in them); one that is not URL-encoded text
+  // used to throw a URIError that made every job wait give up (issue 10, finding 11).
+  const km = "3f1b2c4d-0000-4000-8000-00000000abcd";
+
+  test("matches raw and URL-encoded text", async () => {
+    const { jobMentions } = await import("../../provider/ontap/jobs");
+    expect(jobMentions(`POST /api/security/key-managers/${km}/key-servers`, `${km}/key-servers`)).toBe(true);
+    expect(
+      jobMentions(`PATCH /api/security/key-managers/${km}/key-servers/10.0.0.1%3A5696`, "10.0.0.1:5696"),
+    ).toBe(true);
+    expect(jobMentions(undefined, km)).toBe(false);
+    expect(jobMentions("POST /api/security/key-managers", km)).toBe(false);
+  });
+
+  test("a bare % or a broken escape anywhere neither throws nor hides a match", async () => {
+    const { jobMentions } = await import("../../provider/ontap/jobs");
+    expect(jobMentions("volume vol%1 is 100% full", km)).toBe(false);
+    expect(jobMentions(`100% of ${km}/key-servers/a%3Ab %C3 %`, `${km}/key-servers/a:b`)).toBe(true);
+    expect(jobMentions("%E2%82%AC and %zz", "€ and %zz")).toBe(true);
+  });
+});

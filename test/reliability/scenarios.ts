@@ -1,12 +1,15 @@
 /**
  * Fault-injection scenarios: one operation (create, update or delete of a KeyManager or a KeyServer) run with
  * a fault injected into one of the requests it always makes, then the same program run again with no fault.
+ * Every scenario starts beside objects this program did not create (a key manager in another SVM, a server
+ * added by hand), which must be untouched after both runs.
  * A scenario is drawn from a seeded PRNG, so a seed reproduces it exactly.
  *
  * @packageDocumentation
  */
 
 import { closeAllClients } from "../../provider/ontap";
+import { OntapAdmin } from "../../scripts/ontapAdmin";
 import {
   type FaultAction,
   type FaultSpec,
@@ -15,6 +18,7 @@ import {
   startSimulator,
 } from "../../simulator";
 import {
+  type Foreign,
   type Impl,
   type Props,
   type Recorded,
@@ -32,6 +36,7 @@ import {
   ks,
   quiet,
   simConfig,
+  simKeyManagers,
   violations,
 } from "./support";
 
@@ -290,12 +295,14 @@ async function prepare(op: Operation, rng: Rng, later: boolean, pin: Pin): Promi
       const base = { keyManager: host.id, server };
       const instance = { method: "GET", path: ksInstance(canonical), label: "GET key-server (lookup)" };
       if (op === "ks-create") {
-        const settings = rng.chance(0.5) ? { timeout: 30, username: "kmip" } : {};
+        const withSettings = rng.chance(0.5);
+        const settings = withSettings ? { timeout: 30, username: "kmip" } : {};
         const raw = {
           ...base,
           ...settings,
           ...(withPassword ? { username: "kmip", password: KS_PASSWORD } : {}),
         };
+        // The POST carries the address only; settings and password follow in one PATCH.
         return {
           impl: ks,
           others,
@@ -303,13 +310,14 @@ async function prepare(op: Operation, rng: Rng, later: boolean, pin: Pin): Promi
           news: await checkedInputs(ks, raw),
           writes: [
             { method: "POST", path: KS_COLLECTION, label: "POST key-servers" },
-            ...(withPassword
-              ? [{ method: "PATCH", path: ksInstance(canonical), label: "PATCH key-server (password)" }]
+            ...(withPassword || withSettings
+              ? [{ method: "PATCH", path: ksInstance(canonical), label: "PATCH key-server (settings)" }]
               : []),
           ],
-          reads: [],
+          // Read before write: the server must not be there yet.
+          reads: [{ ...instance, label: "GET key-server (pre-read)" }],
           maybeReads: [instance],
-          what: `add ${server}${withPassword ? " with a password" : ""}`,
+          what: `add ${server}${withSettings ? " with settings" : ""}${withPassword ? " with a password" : ""}`,
         };
       }
       const target = await mustCreate(ks, base);
@@ -343,6 +351,51 @@ async function prepare(op: Operation, rng: Rng, later: boolean, pin: Pin): Promi
         what: `remove ${server}`,
       };
     }
+  }
+}
+
+/** The data SVM that holds the pre-existing key manager (the suite's simulator seeds it). */
+const FOREIGN_SVM = "vs2";
+/** A server a person added by hand to the key manager of the KeyServer scenarios. */
+const BY_HAND = { server: "10.2.0.9:5696", timeout: 33, username: "by-hand" };
+
+/**
+ * Objects this program did not create, made the way an administrator would (plain REST calls): a key manager
+ * in another SVM with a server of non-default settings and, for KeyServer scenarios, a server added by hand to
+ * their (listed) key manager. Snapshotted after they are made; every run must leave them exactly so.
+ */
+async function seedForeign(sim: Simulator, p: Prepared): Promise<Foreign> {
+  const admin = new OntapAdmin(sim);
+  try {
+    await admin.write("POST", "/api/security/key-managers", {
+      svm: { name: FOREIGN_SVM },
+      external: {
+        client_certificate: { name: `${FOREIGN_SVM}-client` },
+        server_ca_certificates: [{ name: `${FOREIGN_SVM}-ca-1` }],
+        servers: [{ server: "10.9.0.1" }, { server: "kms-foreign.example.com" }],
+      },
+    });
+    const theirs = await admin.keyManager(FOREIGN_SVM);
+    await admin.write(
+      "PATCH",
+      `/api/security/key-managers/${theirs.uuid}/key-servers/${encodeURIComponent("kms-foreign.example.com:5696")}`,
+      { timeout: 44, username: "theirs" },
+    );
+    const host = p.isKeyServer ? p.others.keyManagers[0]?.id : undefined;
+    if (host !== undefined) {
+      await admin.addKeyServer(host, BY_HAND.server);
+      await admin.write(
+        "PATCH",
+        `/api/security/key-managers/${host}/key-servers/${encodeURIComponent(BY_HAND.server)}`,
+        { timeout: BY_HAND.timeout, username: BY_HAND.username },
+      );
+    }
+    return {
+      keyManagers: simKeyManagers(sim).filter((k) => k.uuid === theirs.uuid),
+      servers: host !== undefined ? [{ keyManager: host, server: BY_HAND }] : [],
+    };
+  } finally {
+    await admin.close();
   }
 }
 
@@ -422,6 +475,7 @@ export function drawScenario(
       await configure(simConfig(sim, { "ontap:requestTimeout": "30" }));
       if (draws.jobDelayMs !== undefined) sim.setJobDelay(draws.jobDelayMs);
       const p = await prepare(op, draws.rng, later, pin);
+      const foreign = await seedForeign(sim, p);
       const candidates = targetsFor(kind, p);
       // A pinned scenario hits the operation's first write: its main request.
       const isPinned = pin.variant !== undefined || pin.jobDelayMs !== undefined;
@@ -471,6 +525,7 @@ export function drawScenario(
       const worldOf = (state: Recorded | undefined): World => ({
         keyManagers: [...p.others.keyManagers, ...(!p.isKeyServer && state ? [state] : [])],
         keyServers: [...p.others.keyServers, ...(p.isKeyServer && state ? [state] : [])],
+        foreign,
       });
       const afterFirst = violations(sim, worldOf(first.state));
 
@@ -548,7 +603,12 @@ export function faultSuite(
   console.log(`fault injection on ONTAP ${version}: seed ${seed} (reproduce with RELIABILITY_SEED=${seed})`);
   let sim: Simulator;
   beforeAll(async () => {
-    sim = await startSimulator({ ontapVersion: version, jobDelayMs: timing.jobDelayMs });
+    // vs2 holds a key manager this program did not create (see seedForeign).
+    sim = await startSimulator({
+      ontapVersion: version,
+      jobDelayMs: timing.jobDelayMs,
+      dataSvms: ["vs0", "vs1", FOREIGN_SVM],
+    });
   });
   afterAll(async () => {
     await closeAllClients();

@@ -252,6 +252,55 @@ interface KsOutputs extends ServerSettings {
 export interface World {
   keyManagers: Recorded[];
   keyServers: Recorded[];
+  /** Objects this program did not create, as they were before the run: they must stay exactly so. */
+  foreign?: Foreign;
+}
+
+/** Objects on ONTAP that were there before the program ran (another program's, or a person's). */
+export interface Foreign {
+  /** Key managers, as `sim.keyManagers()` showed them. */
+  keyManagers: SimKeyManager[];
+  /** Servers added by hand to a key manager the program records (a `listed` one), as they were. */
+  servers: { keyManager: string; server: ServerSettings }[];
+}
+
+/** What must not change about a key manager, as text: scope, mode, certificates, servers and settings. */
+function fingerprint(k: SimKeyManager): string {
+  return JSON.stringify({
+    scope: scopeOf(k),
+    onboard: k.onboard?.enabled === true,
+    client: k.external?.client_certificate.uuid,
+    cas: (k.external?.server_ca_certificates ?? []).map((c) => c.uuid).sort(),
+    servers: (k.external?.servers ?? []).map(settings).sort(),
+  });
+}
+
+/** Violations of "pre-existing objects are untouched". */
+function foreignViolations(onOntap: readonly SimKeyManager[], foreign: Foreign | undefined): string[] {
+  if (!foreign) return [];
+  const out: string[] = [];
+  for (const before of foreign.keyManagers) {
+    const now = onOntap.find((k) => k.uuid === before.uuid);
+    if (!now) {
+      out.push(`touched: the pre-existing key manager ${before.uuid} (${scopeOf(before)}) is gone`);
+    } else if (fingerprint(now) !== fingerprint(before)) {
+      out.push(
+        `touched: the pre-existing key manager ${before.uuid} was ${fingerprint(before)}, is ${fingerprint(now)}`,
+      );
+    }
+  }
+  for (const { keyManager, server } of foreign.servers) {
+    const now = onOntap
+      .find((k) => k.uuid.toLowerCase() === keyManager.toLowerCase())
+      ?.external?.servers.find((s) => s.server === server.server);
+    if (!now) out.push(`touched: the pre-existing server ${server.server} of ${keyManager} is gone`);
+    else if (settings(now) !== settings(server)) {
+      out.push(
+        `touched: the pre-existing server ${settings(server)} of ${keyManager} is now ${settings(now)}`,
+      );
+    }
+  }
+  return out;
 }
 
 const scopeOf = (k: { svm?: { name: string } }): string => k.svm?.name ?? "(cluster)";
@@ -263,7 +312,9 @@ const settings = (s: ServerSettings): string => `${s.server} timeout=${s.timeout
  * - no orphan: every key manager on ONTAP is recorded in the stack, and every server on it is described by
  *   its key manager's outputs or by a KeyServer's;
  * - every recorded key manager or server exists and is in the state its outputs describe (mode, certificates,
- *   servers with their settings, the onboard passphrase).
+ *   servers with their settings, the onboard passphrase);
+ * - objects this program did not create (`world.foreign`) are exactly as they were: never taken over, changed
+ *   or deleted.
  */
 export function violations(sim: Simulator, world: World): string[] {
   const out: string[] = [];
@@ -276,8 +327,10 @@ export function violations(sim: Simulator, world: World): string[] {
     world.keyManagers.map((r) => [r.id.toLowerCase(), r.outs as unknown as KmOutputs]),
   );
   const ksStates = world.keyServers.map((r) => r.outs as unknown as KsOutputs);
+  const foreignKms = new Set((world.foreign?.keyManagers ?? []).map((k) => k.uuid.toLowerCase()));
+  out.push(...foreignViolations(onOntap, world.foreign));
   for (const k of onOntap) {
-    if (!kmStates.has(k.uuid.toLowerCase())) {
+    if (!kmStates.has(k.uuid.toLowerCase()) && !foreignKms.has(k.uuid.toLowerCase())) {
       out.push(`orphan: key manager ${k.uuid} in scope ${scopeOf(k)} is on ONTAP but in no recorded state`);
     }
   }
@@ -287,7 +340,10 @@ export function violations(sim: Simulator, world: World): string[] {
       out.push(`stale: the state describes key manager ${uuid}, which ONTAP does not have`);
       continue;
     }
-    out.push(...keyManagerMismatches(sim, k, outs, ksStates));
+    const byHand = (world.foreign?.servers ?? [])
+      .filter((f) => f.keyManager.toLowerCase() === uuid)
+      .map((f) => f.server.server);
+    out.push(...keyManagerMismatches(sim, k, outs, ksStates, new Set(byHand)));
   }
   for (const ksOuts of ksStates) {
     const k = onOntap.find((x) => x.uuid.toLowerCase() === ksOuts.keyManager.toLowerCase());
@@ -310,6 +366,7 @@ function keyManagerMismatches(
   k: SimKeyManager,
   outs: KmOutputs,
   keyServers: readonly KsOutputs[],
+  byHand: ReadonlySet<string>,
 ): string[] {
   const out: string[] = [];
   const where = `key manager ${k.uuid} (${scopeOf(k)})`;
@@ -359,6 +416,8 @@ function keyManagerMismatches(
       if (settings(mine) !== settings(s)) {
         out.push(`mismatch: ${where}: ONTAP has ${settings(s)}, the state ${settings(mine)}`);
       }
+    } else if (byHand.has(s.server) && outs.serverManagement === "listed") {
+      // Added by hand to a listed key manager: the foreign checks hold it to its settings.
     } else if (outs.serverManagement === "authoritative" || !byKeyServer.has(s.server)) {
       out.push(`orphan: ${where} has server ${s.server}, which no recorded state describes`);
     }

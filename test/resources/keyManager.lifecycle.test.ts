@@ -320,10 +320,11 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
   });
 
   describe("create", () => {
-    test("external, 1 server by certificate names: 1 certificate GET + 1 POST", async () => {
+    test("external, 1 server by certificate names: 1 GET of the scope, 1 certificate GET + 1 POST", async () => {
       const { id, outs, inputs } = await create({ external: external(["10.0.0.1"]) });
       const o = await observed(sim);
       expect(o.calls).toEqual([
+        `GET ${KM}?scope=cluster`,
         `GET ${CERTS}?scope=cluster`,
         `POST ${KM}?return_records=true`,
         ...lookup("scope=cluster"),
@@ -352,14 +353,18 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       expect((await provider.diff(id, outs, inputs)).changes).toBe(false);
     });
 
-    test("external, 4 servers by certificate UUIDs in an SVM: the POST alone", async () => {
+    test("external, 4 servers by certificate UUIDs in an SVM: the GET of the scope and the POST", async () => {
       const servers = ["10.0.0.4", "10.0.0.1", "[fd00::1]", "kms.example.com:5697"];
       const { id } = await create({
         svm: "vs0",
         external: external(servers, cert("vs0-client").toUpperCase(), [cert("vs0-ca-1"), cert("vs0-ca-2")]),
       });
       const o = await observed(sim);
-      expect(o.calls).toEqual([`POST ${KM}?return_records=true`, ...lookup("scope=svm&svm.name=vs0")]);
+      expect(o.calls).toEqual([
+        `GET ${KM}?scope=svm&svm.name=vs0`,
+        `POST ${KM}?return_records=true`,
+        ...lookup("scope=svm&svm.name=vs0"),
+      ]);
       expectWrites(o, 1);
       expect(onlyKm()).toMatchObject({ uuid: id, scope: "svm", svm: { name: "vs0" } });
       expect(serversOnOntap()).toEqual([
@@ -370,10 +375,14 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       ]);
     });
 
-    test("onboard: one POST; the passphrase is set, and kept only in the onboard output", async () => {
+    test("onboard: a GET of the scope, one POST; the passphrase is set, and kept only in the onboard output", async () => {
       const { id, outs } = await create({ onboard: { passphrase: PASSPHRASE } });
       const o = await observed(sim);
-      expect(o.calls).toEqual([`POST ${KM}?return_records=true`, ...lookup("scope=cluster")]);
+      expect(o.calls).toEqual([
+        `GET ${KM}?scope=cluster`,
+        `POST ${KM}?return_records=true`,
+        ...lookup("scope=cluster"),
+      ]);
       expectWrites(o, 1);
       expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
       const out = parsed(outs);
@@ -398,6 +407,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       });
       const o = await observed(sim);
       expect(o.calls).toEqual([
+        `GET ${KM}?scope=cluster`,
         `GET ${CERTS}?scope=cluster`,
         `POST ${KM}?return_records=true`,
         ...lookup("scope=cluster"),
@@ -430,8 +440,8 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       });
       const o = await observed(sim);
       expect(o.calls).toEqual([
-        `GET ${CERTS}?svm.name=vs0`,
         `GET ${KM}?scope=svm&svm.name=vs0`,
+        `GET ${CERTS}?svm.name=vs0`,
         `PATCH ${KM}/{km}`,
         `POST ${KM}/{km}/key-servers`,
         `DELETE ${KM}/{km}/key-servers/10.0.0.9%3A5696`,
@@ -476,7 +486,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       expect(onlyKm().external?.servers).toHaveLength(1);
     });
 
-    test("without adopt, an existing key manager fails the create with a message that explains adopt", async () => {
+    test("without adopt, an existing key manager fails the create before any write, naming adopt", async () => {
       await seed({
         svm: { name: "vs0" },
         external: {
@@ -492,9 +502,11 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       expect(err.message).toContain('SVM "vs0" already has a key manager');
       expect(err.message).toContain("`adopt: true`");
       expect(err.message).toContain("65536823");
+      expect(err.message).toContain("Nothing was changed");
       const o = await observed(sim);
-      expect(o.calls).toEqual([`POST ${KM}?return_records=true`]);
-      expectWrites(o, 1);
+      // Read before writing: the scope's GET finds it, and no POST goes out.
+      expect(o.calls).toEqual([`GET ${KM}?scope=svm&svm.name=vs0`]);
+      expectWrites(o, 0);
       expect(serversOnOntap()).toEqual(["10.0.0.9:5696"]);
     });
 
@@ -508,6 +520,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       const o = await observed(sim);
       expect(o.entries.find((e) => e.method === "POST")?.status).toBe(0);
       expect(o.calls).toEqual([
+        `GET ${KM}?scope=cluster`,
         `POST ${KM}?return_records=true`,
         `GET ${KM}?scope=cluster`,
         // Not there yet on a later release: wait for the unfinished create job, then look again.
@@ -536,7 +549,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       expect(err.message).toContain("the network connection could not be made");
       expect(err.message).toContain("Fix:");
       const o = await observed(sim);
-      expect(o.calls).toEqual([`POST ${KM}?return_records=true`]);
+      expect(o.calls).toEqual([`GET ${KM}?scope=cluster`, `POST ${KM}?return_records=true`]);
       expectWrites(o, 1);
       expect(kms()).toEqual([]);
     });
@@ -667,7 +680,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       });
     });
 
-    test("a profile or adopt change alone makes no ONTAP call", async () => {
+    test("a profile change is one GET by UUID through the new profile; adopt alone makes no call", async () => {
       const { id, outs } = await create({ external: external(["10.0.0.1"]) });
       await configure({ ...config, "ontap:profiles": JSON.stringify({ siteA: { host: sim.url } }) });
       sim.clearRequestLog();
@@ -676,8 +689,11 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         profile: "siteA",
         adopt: true,
       });
-      expect((await observed(sim)).entries).toEqual([]);
+      expect((await observed(sim)).calls).toEqual([`GET ${KM}/{km}`]);
       expect(parsed(after)).toMatchObject({ profile: "siteA", adopt: true });
+      sim.clearRequestLog();
+      await update(id, after, { external: external(["10.0.0.1"]), profile: "siteA", adopt: false });
+      expect((await observed(sim)).entries).toEqual([]);
     });
   });
 

@@ -29,12 +29,13 @@ import * as ks from "../../provider/resources/impl/keyServerProvider";
 const PASSWORD = "kmip-password-4711-never-shown";
 
 /** A `configure` request whose config answers like the stack config of a program using the simulator. */
-function configureRequest(sim: Simulator): dynamic.ConfigureRequest {
+function configureRequest(sim: Simulator, extra: Record<string, string> = {}): dynamic.ConfigureRequest {
   const values: Record<string, string> = {
     "ontap:host": sim.url,
     "ontap:username": sim.username,
     "ontap:password": sim.password,
     "ontap:caCert": sim.caCert,
+    ...extra,
   };
   // Only `get` is used, as on a real pulumi.Config.
   return { config: { get: (key: string) => values[key] } } as unknown as dynamic.ConfigureRequest;
@@ -89,6 +90,8 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
   const collection = "/api/security/key-managers/{km}/key-servers";
   const readFields = `?fields=uuid,server,timeout,username${later ? ",connectivity" : ""}`;
   const baseFields = "?fields=uuid,server,timeout,username";
+  /** The read a create makes before it writes, when the server is not there yet. */
+  const preRead = (server: string): string => `GET ${ksPath(server)}${baseFields} 404`;
 
   /** Checked inputs, as the engine passes them to create/update/diff. */
   async function inputs(news: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -131,7 +134,7 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     sim.clearRequestLog();
   });
 
-  test("create, read, update, delete: one call each; host and host:5696 are the same server", async () => {
+  test("create (a GET, then a POST), read, update, delete (one call each); host and host:5696 are the same server", async () => {
     const news = await inputs({ server: "KS1.Example.com" });
     expect(news).toEqual({
       keyManager: km,
@@ -144,7 +147,7 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     const created = await ks.create(news);
     expect(created.id).toBe(`${km}/ks1.example.com:5696`);
     expect(created.outs).toEqual(news);
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${ok(201)}`]);
+    expect(await callsAfter(2)).toEqual([preRead("ks1.example.com:5696"), `POST ${collection} ${ok(201)}`]);
 
     // check and diff make no calls
     sim.clearRequestLog();
@@ -196,14 +199,18 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     expect(await callsAfter(1)).toEqual([`DELETE ${ksPath("ks1.example.com:5696")} ${refused}`]);
   });
 
-  test("a create with timeout and username is one POST carrying them", async () => {
+  test("a create with timeout and username is a POST of the address, then one PATCH of the settings", async () => {
     const created = await ks.create(await inputs({ server: "[FD00::0:7]:5697", timeout: 7, username: "u1" }));
     expect(created.id).toBe(`${km}/[fd00::7]:5697`);
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${ok(201)}`]);
+    expect(await callsAfter(3)).toEqual([
+      preRead("[fd00::7]:5697"),
+      `POST ${collection} ${ok(201)}`,
+      `PATCH ${ksPath("[fd00::7]:5697")} ${ok(200)}`,
+    ]);
     expect(await findKeyServer(client, km, "[fd00::7]:5697")).toMatchObject({ timeout: 7, username: "u1" });
   });
 
-  test("changing only profile or adopt makes no call", async () => {
+  test("changing only adopt makes no call", async () => {
     const created = await ks.create(await inputs({ server: "10.0.0.2" }));
     sim.clearRequestLog();
     const updated = await ks.update(
@@ -220,7 +227,9 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     const err = await rejectionOf(ks.create(await inputs({ server: "10.0.0.1", timeout: 30 })));
     expect(err.message).toContain(`key manager ${km} already has key server 10.0.0.1:5696`);
     expect(err.message).toContain("adopt: true");
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${refused}`]);
+    expect(err.message).toContain("Nothing was changed");
+    // Read before writing: found, so no write at all.
+    expect(await callsAfter(1)).toEqual([`GET ${ksPath("10.0.0.1:5696")}${baseFields} 200`]);
 
     sim.clearRequestLog();
     const adopted = await ks.create(await inputs({ server: "10.0.0.1:5696", timeout: 30, adopt: true }));
@@ -250,7 +259,10 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     sim.clearRequestLog();
     const created = await Promise.all(servers.map(async (server) => ks.create(await inputs({ server }))));
     expect(created.map((c) => c.id).sort()).toEqual(servers.map((s) => `${km}/${s}:5696`));
-    expect(await callsAfter(4)).toEqual(Array(4).fill(`POST ${collection} ${ok(201)}`));
+    expect((await callsAfter(8)).filter((c) => c.startsWith("POST"))).toEqual(
+      Array(4).fill(`POST ${collection} ${ok(201)}`),
+    );
+    expect(calls().filter((c) => c.startsWith("GET"))).toHaveLength(4);
     /** Writes (W) and job polls (J) in arrival order: serialised writes each finish their job before the next. */
     const order = (): string =>
       sim
@@ -258,14 +270,15 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
         .sort((a, b) => a.seq - b.seq)
         .map((e) => (e.path.startsWith("/api/cluster/jobs/") ? "J" : "W"))
         .join("");
-    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+    // Each create's GET and POST (and the POST's job) run before the next create starts.
+    if (later) expect(order()).toMatch(/^(WWJ+){4}$/);
 
     sim.clearRequestLog();
     const err = await rejectionOf(ks.create(await inputs({ server: "10.1.0.5" })));
     expect(err.message).toContain(`key manager ${km} already has 4 key servers`);
     expect(err.message).toContain("65536038");
     expect(err.message).toContain("Fix: remove a key server first");
-    expect(await callsAfter(1)).toEqual([`POST ${collection} ${refused}`]);
+    expect(await callsAfter(2)).toEqual([preRead("10.1.0.5:5696"), `POST ${collection} ${refused}`]);
 
     sim.clearRequestLog();
     const updated = await Promise.all(
@@ -343,10 +356,13 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
       sim.injectFault({ method: "POST", path: /\/key-servers$/, action: { type: "drop-after-apply" } });
       const created = await ks.create(await inputs({ server: "10.0.0.2", timeout: 9 }));
       expect(created.id).toBe(`${km}/10.0.0.2:5696`);
-      expect(await callsAfter(2)).toEqual([
+      expect(await callsAfter(4)).toEqual([
+        preRead("10.0.0.2:5696"),
         `POST ${collection} 0`,
         `GET ${ksPath("10.0.0.2:5696")}${baseFields} 200`,
+        `PATCH ${ksPath("10.0.0.2:5696")} 200`,
       ]);
+      expect(await findKeyServer(client, km, "10.0.0.2:5696")).toMatchObject({ timeout: 9 });
     });
 
     test("password: a clear error before any write, on create and on update", async () => {
@@ -380,7 +396,11 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
       const news = await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD });
       const created = await ks.create(news);
       expect(created.outs).toEqual({ ...news, password: PASSWORD });
-      expect(await callsAfter(2)).toEqual([`POST ${collection} 202`, `PATCH ${ksPath("10.0.0.2:5696")} 202`]);
+      expect(await callsAfter(3)).toEqual([
+        preRead("10.0.0.2:5696"),
+        `POST ${collection} 202`,
+        `PATCH ${ksPath("10.0.0.2:5696")} 202`,
+      ]);
 
       sim.clearRequestLog();
       const rotated = await inputs({ server: "10.0.0.2", username: "u", password: `${PASSWORD}-2` });
@@ -409,10 +429,10 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
         keyManager: km,
         server: "10.0.0.2:5696",
         timeout: 25,
-        username: "u",
+        username: "",
         adopt: false,
       });
-      expect(partial.message).toContain("could not set its password");
+      expect(partial.message).toContain("could not apply its settings and password");
       expect(partial.message).toContain("65536921");
       expect(partial.message).not.toContain(PASSWORD);
       expect(JSON.stringify(partial.reasons)).not.toContain(PASSWORD);
@@ -476,4 +496,154 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     expect(JSON.stringify(kmRead.props)).toContain("10.3.0.66:5696");
     expect(await kmImpl.diff(km, kmRead.props, kmNews.inputs)).toMatchObject({ changes: true });
   });
+
+  test("a server the KeyManager lists is never taken over, even when the KeyServer's POST answer is lost", async () => {
+    await deleteKeyManager(client, km);
+    const kmNews = await kmImpl.check(
+      {},
+      {
+        external: {
+          clientCertificate: "cluster-client",
+          serverCaCertificates: ["cluster-ca-1"],
+          servers: ["10.2.0.1", { server: "10.2.0.2", timeout: 30 }],
+        },
+        serverManagement: "listed",
+      },
+    );
+    const kmCreated = await kmImpl.create(kmNews.inputs);
+    km = kmCreated.id;
+    await callsAfter(1);
+    sim.clearRequestLog();
+    // Today's main: the reset made the create look the server up, find the KeyManager's and converge it.
+    sim.injectFault({ method: "POST", path: /\/key-servers$/, action: { type: "reset" } });
+    const err = await rejectionOf(ks.create(await inputs({ server: "10.2.0.2", timeout: 40 })));
+    sim.clearFaults();
+    expect(err.message).toContain(`key manager ${km} already has key server 10.2.0.2:5696`);
+    expect(err.message).toContain("`adopt: true`");
+    expect(err.message).toContain("Nothing was changed");
+    expect(await callsAfter(1)).toEqual([`GET ${ksPath("10.2.0.2:5696")}${baseFields} 200`]);
+    expect(await findKeyServer(client, km, "10.2.0.2:5696")).toMatchObject({ timeout: 30, username: "" });
+    // The KeyManager still owns it, unchanged: no diff.
+    const kmRead = await kmImpl.read(km, kmCreated.outs);
+    expect(await kmImpl.diff(km, kmRead.props, kmNews.inputs)).toMatchObject({ changes: false });
+  });
+
+  test("a lost POST answer is reconciled into the server the read before it proved absent", async () => {
+    // Later releases: the POST's job still runs when the provider first looks.
+    if (later) sim.setJobDelay(150);
+    sim.injectFault({ method: "POST", path: /\/key-servers$/, action: { type: "drop-after-apply" } });
+    const news = await inputs({ server: "10.0.0.2", timeout: 9, username: "u" });
+    const created = await ks.create(news);
+    sim.setJobDelay(10);
+    expect(created).toEqual({ id: `${km}/10.0.0.2:5696`, outs: news });
+    const log = await callsAfter(4);
+    expect(log.slice(0, 2)).toEqual([preRead("10.0.0.2:5696"), `POST ${collection} 0`]);
+    expect(log[log.length - 1]).toBe(`PATCH ${ksPath("10.0.0.2:5696")} ${ok(200)}`);
+    expect(await findKeyServer(client, km, "10.0.0.2:5696")).toMatchObject({ timeout: 9, username: "u" });
+    const read = await ks.read(created.id, created.outs);
+    expect((await ks.diff(created.id, read.props, news)).changes).toBe(false);
+  });
+
+  test("a profile change proves it reaches the same server with one GET; another cluster fails, state kept", async () => {
+    const other = await startSimulator({ ontapVersion: version, jobDelayMs: 10 });
+    try {
+      const profiles = JSON.stringify({
+        same: { host: sim.url },
+        other: { host: other.url, username: other.username, password: other.password, caCert: other.caCert },
+      });
+      await ks.configure(configureRequest(sim, { "ontap:profiles": profiles }));
+      const created = await ks.create(await inputs({ server: "10.0.0.2" }));
+      await callsAfter(2);
+      sim.clearRequestLog();
+
+      const renamed = await ks.update(
+        created.id,
+        created.outs,
+        await inputs({ server: "10.0.0.2", profile: "same" }),
+      );
+      expect(renamed.outs).toMatchObject({ profile: "same" });
+      expect(await callsAfter(1)).toEqual([`GET ${ksPath("10.0.0.2:5696")}${baseFields} 200`]);
+
+      sim.clearRequestLog();
+      const err = await rejectionOf(
+        ks.update(
+          created.id,
+          renamed.outs,
+          await inputs({ server: "10.0.0.2", profile: "other", timeout: 30 }),
+        ),
+      );
+      expect(err.message).toContain(
+        `key server 10.0.0.2:5696 of key manager ${km} was not found through profile "other"`,
+      );
+      expect(err.message).toContain('Nothing was changed; the stack keeps profile "same"');
+      await sleep(50);
+      // Nothing written anywhere: the other cluster saw one GET, this one nothing.
+      expect(
+        other
+          .requestLog()
+          .filter((e) => !e.path.startsWith("/api/cluster"))
+          .map((e) => `${e.method} ${e.status}`),
+      ).toEqual(["GET 404"]);
+      expect(calls()).toEqual([]);
+      expect(await findKeyServer(client, km, "10.0.0.2:5696")).toMatchObject({ timeout: 25 });
+
+      // Back to the default connection: proven the same way.
+      sim.clearRequestLog();
+      const back = await ks.update(created.id, renamed.outs, await inputs({ server: "10.0.0.2" }));
+      expect(back.outs).not.toHaveProperty("profile");
+      expect(await callsAfter(1)).toEqual([`GET ${ksPath("10.0.0.2:5696")}${baseFields} 200`]);
+    } finally {
+      await ks.configure(configureRequest(sim));
+      await other.close();
+    }
+  });
+
+  if (later) {
+    test("a bare % in an unrelated pending job's description does not stop the wait for our own job", async () => {
+      const vs0 = await kmImpl.check(
+        {},
+        {
+          svm: "vs0",
+          external: {
+            clientCertificate: "vs0-client",
+            serverCaCertificates: ["vs0-ca-1"],
+            servers: ["10.9.0.1"],
+          },
+        },
+      );
+      const unrelated = (await kmImpl.create(vs0.inputs)).id;
+      sim.setJobDelay(200);
+      sim.clearRequestLog();
+      // A job whose description (its request path) holds "odd%na...": not a URL escape.
+      const odd = deleteKeyServer(client, unrelated, "odd%name.example.com:5696").catch(() => undefined);
+      const until = Date.now() + 2_000;
+      while (!sim.requestLog().some((e) => e.method === "DELETE") && Date.now() < until) await sleep(5);
+      sim.injectFault({ method: "POST", path: /\/key-servers$/, action: { type: "drop-after-apply" } });
+      // Our POST's job ends after the unrelated one (jobs end in submission order): only a wait finds it.
+      const created = await ks.create(await inputs({ server: "10.0.0.2" }));
+      await odd;
+      sim.setJobDelay(10);
+      expect(created.id).toBe(`${km}/10.0.0.2:5696`);
+      expect(await findKeyServer(client, km, "10.0.0.2:5696")).toBeDefined();
+    });
+
+    test("removing a password fails at check and diff, saying how to proceed; nothing is sent", async () => {
+      const news = await inputs({ server: "10.0.0.2", username: "u", password: PASSWORD });
+      const created = await ks.create(news);
+      await callsAfter(3);
+      sim.clearRequestLog();
+      const without = { keyManager: km, server: "10.0.0.2", username: "u" };
+      const result = await ks.check(news, without);
+      expect(result.failures).toEqual([
+        { property: "", reason: expect.stringContaining("password: cannot be removed") as string },
+      ]);
+      expect(JSON.stringify(result.failures)).toContain("Fix: keep `password`");
+      expect(JSON.stringify(result.failures)).not.toContain(PASSWORD);
+      const err = await rejectionOf(ks.diff(created.id, created.outs, result.inputs));
+      expect(err.message).toContain("password: cannot be removed");
+      expect(err.message).not.toContain(PASSWORD);
+      await sleep(50);
+      expect(calls()).toEqual([]);
+    });
+  }
 });

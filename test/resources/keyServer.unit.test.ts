@@ -155,3 +155,58 @@ describe("failures before any ONTAP call", () => {
     await expect(ks.delete(`${KM}/fd00::1`, {})).rejects.toThrow("is not a KeyServer id");
   });
 });
+
+describe("removing a password (ONTAP cannot clear one)", () => {
+  const withPassword = { keyManager: KM, server: "10.0.0.1", username: "u", password: PASSWORD };
+  const without = { keyManager: KM, server: "10.0.0.1", username: "u" };
+
+  test("check fails, without the password, and says how to proceed", async () => {
+    const result = await ks.check(withPassword, without);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures?.[0]?.property).toBe("");
+    expect(result.failures?.[0]?.reason).toMatch(/^password: cannot be removed/);
+    expect(result.failures?.[0]?.reason).toContain("Fix: keep `password`");
+    expect(JSON.stringify(result)).not.toContain(PASSWORD);
+  });
+
+  test("diff of outputs holding a password against inputs without one fails too", async () => {
+    const err = await ks
+      .diff("id", outputs, { ...without, timeout: 25, adopt: false })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain("password: cannot be removed");
+    expect((err as Error).message).not.toContain(PASSWORD);
+  });
+
+  test("setting, changing, keeping or never having a password is fine; an unknown one waits", async () => {
+    expect((await ks.check({}, withPassword)).failures).toEqual([]);
+    expect((await ks.check(withPassword, { ...withPassword, password: `${PASSWORD}-2` })).failures).toEqual(
+      [],
+    );
+    expect((await ks.check(without, without)).failures).toEqual([]);
+    expect((await ks.check(withPassword, { ...without, password: UNKNOWN })).failures).toEqual([]);
+  });
+
+  test("a replacement may drop the password: the old server goes, credential and all", async () => {
+    expect((await ks.check(withPassword, { ...without, server: "10.0.0.2" })).failures).toEqual([]);
+    expect((await ks.check(withPassword, { ...without, server: UNKNOWN })).failures).toEqual([]);
+    const otherKm = "9a8b7c6d-0000-4000-8000-00000000ffff";
+    expect((await ks.check(withPassword, { ...without, keyManager: otherKm })).failures).toEqual([]);
+    expect(await ks.diff("id", outputs, { ...without, server: "10.0.0.2" })).toMatchObject({
+      replaces: ["server"],
+    });
+    // The same server spelled differently is no replacement.
+    expect((await ks.check(withPassword, { ...without, server: "10.0.0.1:5696" })).failures).toHaveLength(1);
+  });
+});
+
+describe("numeric look-alikes of IPv4 addresses", () => {
+  test("check refuses them as server names", async () => {
+    for (const server of ["0x7f.1", "0x7f000001", "127.1", "017700000001"]) {
+      const result = await ks.check({}, { keyManager: KM, server });
+      expect(result.failures).toEqual([
+        { property: "server", reason: expect.stringContaining("127.0.0.1") as string },
+      ]);
+    }
+  });
+});

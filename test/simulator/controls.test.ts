@@ -1,6 +1,6 @@
 /**
  * Test controls (simulator playing 9.6): scripted faults (status, reset, stall, drop-after-apply,
- * job-failure), latency, the request log and TLS handshake count, and the `/__sim/` HTTP endpoints.
+ * job-failure, respond), SVM renames, latency, the request log and TLS handshake count, and the `/__sim/` HTTP endpoints.
  */
 import * as https from "node:https";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -116,6 +116,39 @@ describe("faults", () => {
     });
     expectError(await c.post(KM, externalBody("vs0")), 400, "66060341");
     expect(await kmCount()).toBe(0);
+  });
+
+  test("respond: one request gets a crafted status and body, nothing is applied, then normal answers", async () => {
+    const body = {
+      records: [{ uuid: "11111111-2222-3333-4444-555555555555", scope: "svm" }],
+      num_records: 1,
+    };
+    sim.injectFault({ method: "GET", path: KM, action: { type: "respond", status: 200, body } });
+    expect(await c.get(`${KM}?scope=cluster`)).toMatchObject({ status: 200, body });
+    expect(await c.get(`${KM}?scope=cluster`)).toMatchObject({ status: 200, body: { num_records: 0 } });
+    sim.injectFault({ method: "POST", path: KM, action: { type: "respond", status: 201, body: {} } });
+    expect((await c.post(KM, externalBody("vs0"))).status).toBe(201);
+    expect(await kmCount()).toBe(0);
+    expect(() => sim.injectFault({ action: { type: "respond", status: 99, body: {} } })).toThrow(/200-599/);
+  });
+
+  test("renameSvm: same UUID, certificates and key manager; the old name is gone", async () => {
+    const km = await createKm(c, externalBody("vs0"));
+    const [before] = records(await c.get("/api/svm/svms?name=vs0"));
+    const uuid = String(before?.uuid);
+    expect(sim.renameSvm("vs0", "vs0_renamed")).toEqual({ uuid, name: "vs0_renamed" });
+    expect((await c.get("/api/svm/svms?name=vs0")).body.num_records).toBe(0);
+    expect((await c.get(`/api/svm/svms/${uuid}`)).body.name).toBe("vs0_renamed");
+    expect((await c.get(`${KM}/${km}?fields=svm`)).body.svm).toMatchObject({
+      uuid,
+      name: "vs0_renamed",
+    });
+    expect(
+      (await c.get("/api/security/certificates?svm.name=vs0_renamed&name=vs0-client")).body.num_records,
+    ).toBe(1);
+    expect(() => sim.renameSvm("vs0", "x")).toThrow(/no data SVM named "vs0"/);
+    expect(() => sim.renameSvm("vs1", "vs0_renamed")).toThrow(/already exists/);
+    expect(() => sim.renameSvm("cluster1", "x")).toThrow(/no data SVM/);
   });
 
   test("invalid faults are refused", () => {
@@ -246,6 +279,17 @@ describe("/__sim/ control endpoints", () => {
     expect(records(svms).map((s) => s.name)).toEqual(["vs2", "vs3"]);
     expect(records(await c.post("/__sim/svms", { names: ["blue"] })).map((s) => s.name)).toEqual(["blue"]);
     expect((await c.post("/__sim/svms", { names: ["blue"] })).status).toBe(400);
+    expect((await c.post("/__sim/svms/rename", { name: "blue", new_name: "green" })).body).toMatchObject({
+      name: "green",
+    });
+    expect((await c.get("/api/svm/svms?name=green")).body.num_records).toBe(1);
+    expect((await c.post("/__sim/svms/rename", { name: "blue", new_name: "red" })).status).toBe(400);
+    await c.post("/__sim/faults", {
+      method: "GET",
+      path: "/api/cluster",
+      action: { type: "respond", status: 200, body: { crafted: true } },
+    });
+    expect((await c.get("/api/cluster")).body).toEqual({ crafted: true });
 
     const vol = await c.post("/__sim/volumes", { svm: "vs0", name: "secure1" });
     expect(vol.body).toMatchObject({ name: "secure1" });

@@ -294,3 +294,18 @@ describe("later fields", () => {
     expect((await settle(await c.post(KM, clusterExternalBody()))).job.state).toBe("success");
   });
 });
+
+test("9.16 on, key-manager records carry `enabled` (the simulator keeps one, active, configuration per scope)", async () => {
+  const later = await startSimulator({ ontapVersion: "9.16", jobDelayMs: 0 });
+  const client = new Client(later);
+  try {
+    const created = await client.post(`${KM}?return_timeout=10`, clusterExternalBody());
+    expect(created.status).toBe(201);
+    const listed = await client.get(`${KM}?fields=uuid,enabled`);
+    expect(records(listed).map((r) => r.enabled)).toEqual([true]);
+    expectError(await c.get(`${KM}?fields=enabled`), 400, "262197");
+  } finally {
+    await client.close();
+    await later.close();
+  }
+});

@@ -10,15 +10,22 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
   type CertificateRecord,
+  type KeyManagerIdentity,
   type KeyManagerRecord,
   OntapError,
+  OntapJobFailedError,
   OntapNotFoundError,
+  OntapTimeoutError,
+  activeKeyManager,
   createKeyManager,
   deleteKeyManager,
   findKeyManager,
   findKeyManagerForScope,
+  findSvm,
+  findSvmByName,
   isOutcomeUnknown,
   listCertificates,
+  listKeyManagersOfScope,
   rotateOnboardPassphrase,
   updateKeyManagerCertificates,
   waitForKeyManagerJobs,
@@ -41,7 +48,9 @@ import {
   checkKeyManager,
   desiredKeyManagerState,
   diffKeyManager,
+  type DiffOutcome,
   isKnownKeyManagerInputs,
+  isUnknown,
   isUuid,
   parseKeyManagerOutputs,
   planKeyManagerCreate,
@@ -81,12 +90,23 @@ function known(news: unknown): KeyManagerInputs {
   return inputs;
 }
 
-/** Previous outputs compared with checked inputs. No network calls. */
+/**
+ * Previous outputs compared with checked inputs. No network call, except where the diff would delete: a
+ * replacement of the `svm` first asks whether the program's SVM is the same SVM under another name (an SVM is its
+ * UUID), and a delete-first replacement is then proven with read-only calls before the engine deletes anything
+ * (see {@link proveReplacement}). Never a write.
+ */
 export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic.DiffResult> {
   return settle(
     "KeyManager diff",
-    () => {
-      const outcome = diffKeyManager(parseKeyManagerOutputs(olds), checked(news));
+    async () => {
+      const previous = parseKeyManagerOutputs(olds);
+      const inputs = checked(news);
+      let outcome = diffKeyManager(previous, inputs);
+      if (outcome.replaces.length > 0) {
+        outcome = await settleSvmRename(previous, inputs, outcome);
+        if (outcome.replaces.length > 0) await proveReplacement(previous, inputs);
+      }
       return {
         changes: outcome.changes,
         replaces: outcome.replaces,
@@ -96,6 +116,129 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
     olds,
     news,
   );
+}
+
+/**
+ * An SVM renamed outside Pulumi keeps its UUID, so a changed `svm` name that still means the same SVM is no
+ * replacement: the program naming the SVM by its new name is an update, and the program still naming it by the
+ * old name (after a refresh recorded the new one) is an update too, which fails with a clear error asking for the
+ * name ({@link checkSvmName}): diff must not fail there, since `pulumi refresh` itself diffs the refreshed state.
+ * Only a program naming another existing SVM (another UUID) stays a replacement.
+ */
+async function settleSvmRename(
+  previous: KeyManagerOutputs,
+  inputs: CheckedKeyManagerInputs,
+  outcome: DiffOutcome,
+): Promise<DiffOutcome> {
+  const svm = inputs.svm;
+  if (!outcome.replaces.includes("svm") || previous.svmUuid === undefined) return outcome;
+  if (svm === undefined || isUnknown(svm) || isUnknown(inputs.profile)) return outcome;
+  const client = clientFor(inputs.profile);
+  const named = await findSvmByName(client, svm);
+  const same = named
+    ? named.uuid.toLowerCase() === previous.svmUuid.toLowerCase()
+    : (await findSvm(client, previous.svmUuid)) !== undefined;
+  if (!same) return outcome;
+  const replaces = outcome.replaces.filter((r) => r !== "svm");
+  return { ...outcome, changes: true, replaces, updates: [...outcome.updates, "svm"] };
+}
+
+/**
+ * Before an update whose `svm` name differs from the state's: the name must be that of the key manager's SVM (by
+ * UUID). A name no SVM has, while the key manager's SVM now has another one, fails with the name to set.
+ */
+async function checkSvmName(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+): Promise<void> {
+  if (inputs.svm === undefined || inputs.svm === previous.svm || previous.svmUuid === undefined) return;
+  const named = await findSvmByName(client, inputs.svm);
+  if (named && named.uuid.toLowerCase() === previous.svmUuid.toLowerCase()) return;
+  const ours = await findSvm(client, previous.svmUuid);
+  throw new Error(
+    `SVM "${inputs.svm}" is not the SVM of key manager ${previous.uuid} (${previous.svmUuid})` +
+      (ours ? `, which is now named "${ours.name}": it was renamed outside Pulumi` : "") +
+      `. An SVM is its UUID, so this is no replacement and nothing was changed or deleted. Fix: set ` +
+      `\`svm: "${ours?.name ?? previous.svm ?? ""}"\` in the program.`,
+  );
+}
+
+/** The new inputs of a delete-first replacement: known, or this diff cannot prove anything yet (preview). */
+function knownForProof(inputs: CheckedKeyManagerInputs): KeyManagerInputs | undefined {
+  return isKnownKeyManagerInputs(inputs) ? inputs : undefined;
+}
+
+/**
+ * Proves a delete-first replacement before the engine deletes anything: with read-only calls through the new
+ * inputs' connection, the new SVM exists, no other key manager holds the new scope (or `adopt` may take it, in
+ * the same mode), and every certificate is installed in the new scope with the right type. A create that would
+ * fail after the delete fails here instead, in preview and in up. With inputs still unknown (preview), the proof
+ * runs in `up`, whose diff sees them known.
+ */
+async function proveReplacement(
+  previous: KeyManagerOutputs,
+  checkedInputs: CheckedKeyManagerInputs,
+): Promise<void> {
+  const inputs = knownForProof(checkedInputs);
+  if (!inputs) return;
+  const client = clientFor(inputs.profile);
+  const problems: string[] = [];
+  const svm = inputs.svm === undefined ? undefined : await findSvmByName(client, inputs.svm);
+  if (inputs.svm !== undefined && !svm) {
+    problems.push(`SVM "${inputs.svm}" does not exist on ${client.target} (ONTAP would refuse with 2621462)`);
+  } else {
+    const scope = svm ? { svmUuid: svm.uuid } : {};
+    const others = (await listKeyManagersOfScope(client, scope)).filter(
+      (r) => r.uuid.toLowerCase() !== previous.uuid.toLowerCase(),
+    );
+    const active = activeKeyManager(others);
+    const mode = inputs.onboard ? "onboard" : "external";
+    if (others.length > 0 && !inputs.adopt) {
+      problems.push(
+        `${describeScope(inputs)} already has another key manager (${others.map((r) => r.uuid).join(", ")}) and ` +
+          `\`adopt\` is not set (ONTAP would refuse with 65536823)`,
+      );
+    } else if (active && recordMode(active) !== mode) {
+      problems.push(
+        `${describeScope(inputs)} already has an ${recordMode(active)} key manager (${active.uuid}); adopt cannot ` +
+          `switch it to ${mode}`,
+      );
+    }
+    problems.push(...(await missingCertificates(client, inputs)));
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `replacing key manager ${previous.uuid} deletes it first and then creates the new one, and the create would ` +
+        `fail: ${problems.join("; ")}. Nothing was deleted or changed. Fix: correct the program (or install what ` +
+        `is missing on the cluster), then run again.`,
+    );
+  }
+}
+
+/** Certificates of external inputs (by UUID or name) that are not installed in their scope with their type. */
+async function missingCertificates(client: OntapClient, inputs: KeyManagerInputs): Promise<string[]> {
+  const ext = inputs.external;
+  if (!ext) return [];
+  const installed = await listCertificates(client, inputs.svm === undefined ? {} : { svmName: inputs.svm });
+  const has = (ref: string, type: "client" | "server_ca"): boolean =>
+    installed.some(
+      (c) =>
+        (isUuid(ref) ? c.uuid.toLowerCase() === ref.toLowerCase() : c.name === ref) &&
+        (c.type === undefined || c.type === type),
+    );
+  const missing: string[] = [];
+  if (!has(ext.clientCertificate, "client")) {
+    missing.push(
+      `client certificate "${ext.clientCertificate}" is not installed in ${describeScope(inputs)}`,
+    );
+  }
+  for (const ref of ext.serverCaCertificates) {
+    if (!has(ref, "server_ca"))
+      missing.push(`server CA certificate "${ref}" is not installed in ${describeScope(inputs)}`);
+  }
+  if (missing.length > 0) missing[missing.length - 1] += " (ONTAP would refuse with 65536821)";
+  return missing;
 }
 
 function describeScope(inputs: { svm?: string }): string {
@@ -377,80 +520,205 @@ export function create(news: unknown): Promise<dynamic.CreateResult> {
 }
 
 /**
- * Creates the key manager: one POST (`return_records=true`), then one PATCH per server with non-default
- * settings. See the README for `adopt` and for how a lost response is reconciled.
+ * Creates the key manager: one GET of the scope, then one POST (`return_records=true`), then one PATCH per server
+ * with non-default settings. See the README for `adopt` and for how a lost response is reconciled.
  */
 async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const inputs = known(news);
   const client = clientFor(inputs.profile);
-  return withLock(scopeLock(inputs), async () => {
+  return withLock(scopeLock(inputs), () => createIn(client, inputs));
+}
+
+function scopeOf(inputs: { svm?: string }): { svmName?: string } {
+  return inputs.svm === undefined ? {} : { svmName: inputs.svm };
+}
+
+/** The identity a stored key manager's records must show: its scope and SVM UUID (an SVM may be renamed). */
+function identityOf(previous: KeyManagerOutputs): Omit<KeyManagerIdentity, "uuid"> {
+  return { scope: previous.scope, ...(previous.svmUuid !== undefined ? { svmUuid: previous.svmUuid } : {}) };
+}
+
+/**
+ * Reads before it writes: the scope's key managers first. Something there without `adopt` fails before any write;
+ * with `adopt`, the active one is converged. Only when the read proved the scope empty does the POST go out, so a
+ * lost answer is reconciled into an object that did not exist before it (what remains: another creator posting
+ * in the same instant, which this read cannot see).
+ */
+async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<dynamic.CreateResult> {
+  const scope = scopeOf(inputs);
+  const present = await listKeyManagersOfScope(client, scope);
+  if (present.length > 0) {
+    const active = activeKeyManager(present);
+    if (!inputs.adopt || !active) {
+      const uuids = present.map((r) => r.uuid).join(", ");
+      throw new Error(
+        `${describeScope(inputs)} already has a key manager (${uuids}${active ? "" : ", inactive"}), and ONTAP ` +
+          `allows one per scope (a create would be refused with 65536823). Nothing was changed. Fix: ` +
+          (active
+            ? `set \`adopt: true\` to take it over and converge it to this program (dynamic resources cannot be ` +
+              `imported), or delete the existing one.`
+            : `activate or delete the inactive configuration on the cluster (security key-manager keystore).`),
+      );
+    }
     const resolution = await resolveCertificates(client, inputs);
-    const scope = inputs.svm === undefined ? {} : { svmName: inputs.svm };
-    if (inputs.adopt) {
-      const existing = await findKeyManagerForScope(client, scope);
-      if (existing) {
-        const outputs = await converge(client, existing, inputs, resolution);
-        return { id: outputs.uuid, outs: outputsRecord(outputs) };
-      }
-    }
-    const plan = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
-    const request = plan.request;
-    let record: KeyManagerRecord;
-    try {
-      record = await createKeyManager(
-        client,
-        {
-          ...(request.svm !== undefined ? { svm: { name: request.svm } } : {}),
-          ...(request.external
-            ? {
-                external: {
-                  clientCertificate: { uuid: request.external.clientCertificateUuid },
-                  serverCaCertificates: request.external.serverCaCertificateUuids.map((uuid) => ({ uuid })),
-                  servers: request.external.servers,
-                },
-              }
-            : {}),
-          ...(request.onboard ? { onboard: { passphrase: request.onboard.passphrase } } : {}),
-        },
-        { keyBackup: inputs.onboard !== undefined },
-      );
-    } catch (err) {
-      if (hasOntapCode(err, "65536823", "65536907", "65536870")) {
-        throw new Error(
-          `${describeScope(inputs)} already has a key manager, and ONTAP allows one per scope. Fix: set ` +
-            `\`adopt: true\` to take it over and converge it to this program (dynamic resources cannot be ` +
-            `imported), or delete the existing one. ONTAP said: ${messageOf(err)}`,
-          { cause: err },
-        );
-      }
-      if (!isOutcomeUnknown(err)) throw err;
-      // The POST may have been applied although its answer was lost: look before failing, so a retry makes
-      // neither a duplicate nor an orphan.
-      const found = await findCreated(client, scope).catch(() => undefined);
-      if (!found) throw err;
-      const outputs = await converge(client, found, inputs, resolution);
-      return { id: outputs.uuid, outs: outputsRecord(outputs) };
-    }
-    const outputs = buildKeyManagerOutputs(inputs, {
-      uuid: record.uuid,
-      ...(record.svm?.uuid !== undefined ? { svmUuid: record.svm.uuid } : {}),
-      certificates: resolution,
-      ...(record.onboard?.key_backup !== undefined ? { keyBackup: record.onboard.key_backup } : {}),
-    });
-    try {
-      await runSteps(client, record.uuid, plan.followUp, {});
-    } catch (err) {
-      const now = await outputsAfterFailure(client, record.uuid, outputs);
-      throw new PartialStateError(
-        `created key manager ${record.uuid} in ${describeScope(inputs)} but could not apply every server ` +
-          `setting: ${messageOf(err)}. It is recorded in the stack; run \`pulumi up\` again to finish.`,
-        record.uuid,
-        outputsRecord(now ?? outputs),
-        err,
+    const outputs = await converge(client, active, inputs, resolution);
+    return { id: outputs.uuid, outs: outputsRecord(outputs) };
+  }
+  const resolution = await resolveCertificates(client, inputs);
+  const plan = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
+  const request = plan.request;
+  let record: KeyManagerRecord;
+  try {
+    record = await createKeyManager(
+      client,
+      {
+        ...(request.svm !== undefined ? { svm: { name: request.svm } } : {}),
+        ...(request.external
+          ? {
+              external: {
+                clientCertificate: { uuid: request.external.clientCertificateUuid },
+                serverCaCertificates: request.external.serverCaCertificateUuids.map((uuid) => ({ uuid })),
+                servers: request.external.servers,
+              },
+            }
+          : {}),
+        ...(request.onboard ? { onboard: { passphrase: request.onboard.passphrase } } : {}),
+      },
+      { keyBackup: inputs.onboard !== undefined },
+    );
+  } catch (err) {
+    if (hasOntapCode(err, "65536823", "65536907", "65536870")) {
+      throw new Error(
+        `${describeScope(inputs)} got a key manager between this create's read of the scope and its POST (another ` +
+          `creator at the same instant), and ONTAP allows one per scope. Nothing was changed. Fix: set ` +
+          `\`adopt: true\` to take it over and converge it to this program, or delete the other one. ONTAP said: ` +
+          `${messageOf(err)}`,
+        { cause: err },
       );
     }
-    return { id: record.uuid, outs: outputsRecord(outputs) };
+    if (err instanceof OntapTimeoutError && err.phase === "job" && err.jobUuid !== undefined) {
+      throw await pendingCreate(client, inputs, resolution, err.jobUuid, err);
+    }
+    if (!isOutcomeUnknown(err)) throw err;
+    // The POST may have been applied although its answer was lost: look before failing, so a retry makes neither a
+    // duplicate nor an orphan. The read before the POST proved the scope empty, so what is there now is this POST's.
+    const found = await findCreated(client, scope).catch(() => undefined);
+    if (!found) throw err;
+    const outputs = await converge(client, found, inputs, resolution);
+    return { id: outputs.uuid, outs: outputsRecord(outputs) };
+  }
+  const outputs = buildKeyManagerOutputs(inputs, {
+    uuid: record.uuid,
+    ...(record.svm?.uuid !== undefined ? { svmUuid: record.svm.uuid } : {}),
+    certificates: resolution,
+    ...(record.onboard?.key_backup !== undefined ? { keyBackup: record.onboard.key_backup } : {}),
   });
+  try {
+    await runSteps(client, record.uuid, plan.followUp, {});
+  } catch (err) {
+    const now = await outputsAfterFailure(client, record.uuid, outputs);
+    throw new PartialStateError(
+      `created key manager ${record.uuid} in ${describeScope(inputs)} but could not apply every server ` +
+        `setting: ${messageOf(err)}. It is recorded in the stack; run \`pulumi up\` again to finish.`,
+      record.uuid,
+      outputsRecord(now ?? outputs),
+      err,
+    );
+  }
+  return { id: record.uuid, outs: outputsRecord(outputs) };
+}
+
+/**
+ * A create whose job outlasted the job timeout: the error that records it. If the key manager is already listed
+ * (the scope was empty before the POST, so it is this job's), it is recorded by its UUID; otherwise the resource is
+ * recorded as pending under the job's UUID, and the next `up` (or refresh) waits for the job and takes over the
+ * key manager it created, never asking for `adopt`.
+ */
+async function pendingCreate(
+  client: OntapClient,
+  inputs: KeyManagerInputs,
+  resolution: CertificateResolution,
+  job: string,
+  err: OntapTimeoutError,
+): Promise<PartialStateError> {
+  const now = await findKeyManagerForScope(client, scopeOf(inputs)).catch(() => undefined);
+  if (now) {
+    const outputs = buildKeyManagerOutputs(inputs, {
+      uuid: now.uuid,
+      ...(now.svm?.uuid !== undefined ? { svmUuid: now.svm.uuid } : {}),
+      certificates: resolution,
+    });
+    const read = await outputsAfterFailure(client, now.uuid, outputs);
+    return new PartialStateError(
+      `created key manager ${now.uuid} in ${describeScope(inputs)}, but its create job ${job} did not end within ` +
+        `ontap:jobTimeout: ${messageOf(err)} It is recorded in the stack; run \`pulumi up\` again to finish.`,
+      now.uuid,
+      outputsRecord(read ?? outputs),
+      err,
+    );
+  }
+  const outputs: KeyManagerOutputs = {
+    ...buildKeyManagerOutputs(inputs, { uuid: job, certificates: resolution }),
+    createJob: job,
+  };
+  return new PartialStateError(
+    `the create job ${job} for a key manager in ${describeScope(inputs)} did not end within ontap:jobTimeout ` +
+      `(${messageOf(err)}). The resource is recorded as pending: the next \`pulumi up\` (or \`pulumi refresh\`) ` +
+      `waits for that job and takes over the key manager it creates (the scope was empty before the POST); no ` +
+      `\`adopt\` is needed. Raise ontap:jobTimeout if creates take this long on this cluster.`,
+    job,
+    outputsRecord(outputs),
+    err,
+  );
+}
+
+/**
+ * The key manager a pending create's job made: waits for the job (within the job timeout), then looks in the
+ * scope. `undefined` when the job failed (nothing was created).
+ */
+async function pendingKeyManager(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+): Promise<KeyManagerRecord | undefined> {
+  const job = previous.createJob!;
+  try {
+    await client.waitForJob(job, { method: "POST", path: "/api/security/key-managers" });
+  } catch (err) {
+    if (err instanceof OntapJobFailedError || err instanceof OntapNotFoundError) return undefined;
+    throw err;
+  }
+  const found = await findKeyManagerForScope(client, scopeOf(previous));
+  if (!found) {
+    throw new Error(
+      `the create job ${job} ended, but ${describeScope(previous)} has no key manager. Nothing was changed. Run ` +
+        `\`pulumi refresh\`: the pending resource is then dropped, and the next \`pulumi up\` creates it again.`,
+    );
+  }
+  return found;
+}
+
+/** The update of a pending create: take over what its job made (or create, if the job failed). */
+async function finishPendingCreate(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+): Promise<dynamic.UpdateResult> {
+  if ((inputs.svm ?? "") !== (previous.svm ?? "")) {
+    throw new Error(
+      `the pending create (job ${previous.createJob}) is in ${describeScope(previous)}, but the program now names ` +
+        `${describeScope(inputs)}. Nothing was changed. Fix: run \`pulumi up\` once with the previous svm to finish ` +
+        `it, then change it.`,
+    );
+  }
+  const record = await pendingKeyManager(client, previous);
+  if (!record) {
+    // The job failed, so nothing was created: create now (reading the scope first, as any create does).
+    const created: dynamic.CreateResult = await createIn(client, inputs);
+    return { outs: created.outs as Record<string, unknown> };
+  }
+  const resolution = await resolveCertificates(client, inputs);
+  const outputs = await converge(client, record, inputs, resolution);
+  return { outs: outputsRecord(outputs) };
 }
 
 /** See {@link updateResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
@@ -467,11 +735,16 @@ export function update(id: string, olds: unknown, news: unknown): Promise<dynami
  * Changes the key manager in place, planned against the previous outputs: certificates in one PATCH, servers
  * through the key-servers endpoint, the passphrase in one PATCH with the previous and the new one.
  */
-async function updateResource(id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
+async function updateResource(_id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
   const previous = parseKeyManagerOutputs(olds);
   const inputs = known(news);
   const client = clientFor(inputs.profile);
+  // The key manager's UUID; the resource id differs only for a create that was pending (recorded under its job).
+  const id = previous.uuid;
   return withLock(kmLock(id), async () => {
+    if (previous.createJob !== undefined) return finishPendingCreate(client, previous, inputs);
+    if (previous.profile !== inputs.profile) await proveSameKeyManager(client, previous, inputs);
+    await checkSvmName(client, previous, inputs);
     const resolution = await resolveCertificates(client, inputs, previousResolution(previous));
     const outputs = buildKeyManagerOutputs(inputs, {
       uuid: id,
@@ -480,12 +753,10 @@ async function updateResource(id: string, olds: unknown, news: unknown): Promise
       ...(previous.onboard?.enabled !== undefined ? { onboardEnabled: previous.onboard.enabled } : {}),
       ...(previous.onboard?.keyBackup !== undefined ? { keyBackup: previous.onboard.keyBackup } : {}),
     });
+    const holds = passphraseOntapHolds(previous, inputs);
     let current: KeyManagerState = previous.external
       ? { external: previous.external }
-      : {
-          onboard:
-            previous.onboard?.passphrase !== undefined ? { passphrase: previous.onboard.passphrase } : {},
-        };
+      : { onboard: holds !== undefined ? { passphrase: holds } : {} };
     if (inputs.serverManagement === "listed" && previous.external && inputs.external) {
       // Servers this resource does not own still count towards ONTAP's limit of 4: plan with all of them.
       const servers = await listKeyServers(client, id);
@@ -506,24 +777,26 @@ async function updateResource(id: string, olds: unknown, news: unknown): Promise
     });
     const progress: { failed?: KeyManagerPlanStep } = {};
     const passphrases = {
-      ...(previous.onboard?.passphrase !== undefined ? { existing: previous.onboard.passphrase } : {}),
+      ...(holds !== undefined ? { existing: holds } : {}),
       ...(inputs.onboard ? { next: inputs.onboard.passphrase } : {}),
     };
     try {
       try {
         await runSteps(client, id, steps, passphrases, progress);
       } catch (err) {
-        // A rotation whose answer was lost: send it again once. Accepted, it is applied now; refused because
-        // the existing passphrase no longer matches (65536139), the first one was applied.
-        if (progress.failed?.kind !== "rotatePassphrase" || !isOutcomeUnknown(err)) throw err;
-        await waitForJobsMentioning(client, id).catch(() => 0);
-        try {
-          await runSteps(client, id, [progress.failed], passphrases);
-        } catch (again) {
-          if (!hasOntapCode(again, "65536139")) throw err;
-        }
+        if (progress.failed?.kind !== "rotatePassphrase") throw err;
+        await retryRotation(client, id, err, passphrases, inputs.onboard?.currentPassphrase);
       }
     } catch (err) {
+      if (hasOntapCode(err, "65536139")) {
+        throw new Error(
+          `could not rotate the passphrase of key manager ${id}: ONTAP holds another passphrase than the one this ` +
+            `update sent as the existing one (65536139; for example after a rotation whose answers were lost ` +
+            `twice). Nothing was changed. Fix: set \`onboard.currentPassphrase\` (a secret) to the passphrase the ` +
+            `cluster holds now and run \`pulumi up\` again; it is used only when given.`,
+          { cause: err },
+        );
+      }
       if (steps.length > 1 || !(err instanceof OntapError) || err.mayHaveReachedServer) {
         const now = await outputsAfterFailure(client, id, outputs, previous);
         if (now) {
@@ -542,6 +815,67 @@ async function updateResource(id: string, olds: unknown, news: unknown): Promise
     }
     return { outs: outputsRecord(outputs) };
   });
+}
+
+/**
+ * The passphrase ONTAP holds, as far as this update knows: `onboard.currentPassphrase` when the program gives it
+ * anew (the user says so: ONTAP cannot check it without a write), else the one in state.
+ */
+function passphraseOntapHolds(previous: KeyManagerOutputs, inputs: KeyManagerInputs): string | undefined {
+  const given = inputs.onboard?.currentPassphrase;
+  if (given !== undefined && given !== previous.onboard?.currentPassphrase) return given;
+  return previous.onboard?.passphrase;
+}
+
+/**
+ * After a failed rotation. A lost answer: send it again once; accepted, it is applied now; refused because the
+ * existing passphrase no longer matches (65536139), the first one was applied. A refusal with 65536139: when the
+ * program gives `onboard.currentPassphrase` (and it was not what was sent), rotate from it, or, when it already is
+ * the new passphrase, there is nothing to rotate.
+ */
+async function retryRotation(
+  client: OntapClient,
+  id: string,
+  err: unknown,
+  passphrases: { existing?: string; next?: string },
+  currentPassphrase: string | undefined,
+): Promise<void> {
+  const rotate: KeyManagerPlanStep[] = [{ kind: "rotatePassphrase" }];
+  if (isOutcomeUnknown(err)) {
+    await waitForJobsMentioning(client, id).catch(() => 0);
+    try {
+      await runSteps(client, id, rotate, passphrases);
+      return;
+    } catch (again) {
+      if (hasOntapCode(again, "65536139")) return;
+      throw err;
+    }
+  }
+  if (!hasOntapCode(err, "65536139") || currentPassphrase === undefined) throw err;
+  if (currentPassphrase === passphrases.existing) throw err;
+  if (currentPassphrase === passphrases.next) return;
+  await runSteps(client, id, rotate, { ...passphrases, existing: currentPassphrase });
+}
+
+/**
+ * A `profile` change reaches the key manager by its UUID through the new profile: one GET. Not found (the profile
+ * points at another cluster), or another object answering, fails the update before anything changes; the stack
+ * keeps the previous profile.
+ */
+async function proveSameKeyManager(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+): Promise<void> {
+  const via = inputs.profile === undefined ? "the stack's ontap:* settings" : `profile "${inputs.profile}"`;
+  const found = await findKeyManager(client, previous.uuid, { expect: identityOf(previous) });
+  if (!found) {
+    throw new Error(
+      `key manager ${previous.uuid} is not found through ${via} (${client.target}): the new profile does not reach ` +
+        `the cluster that holds it. Nothing was changed; the stack keeps the previous profile. Fix: point the ` +
+        `profile at the same cluster; to move a key manager to another cluster on purpose, use \`pulumi up --replace\`.`,
+    );
+  }
 }
 
 /**
@@ -576,15 +910,31 @@ function keepPassphraseIfUnchanged(now: KeyManagerOutputs, previous: KeyManagerO
   return { ...now, onboard: passphrase !== undefined ? { ...rest, passphrase } : rest };
 }
 
-/** Refresh: one GET with an explicit `fields` list; gone when ONTAP answers 404. */
+/**
+ * Refresh: one GET with an explicit `fields` list; gone when ONTAP answers 404. The answer must be the key manager
+ * in state (same UUID, scope and SVM UUID, external or onboard), else the read fails and nothing is recorded. A
+ * pending create is resolved first (its job waited for, the key manager it made taken, by its UUID).
+ */
 export async function read(id: string, props: unknown): Promise<dynamic.ReadResult> {
   assertBounded("KeyManager read", props);
   const previous = hasState(props) ? parseKeyManagerOutputs(props) : undefined;
   const profile = previous?.profile ?? profileOf(props);
   const client = clientFor(profile);
-  const record = await findKeyManager(client, id, { keyBackup: previous?.onboard !== undefined });
+  let uuid = previous?.uuid ?? id;
+  let base = previous;
+  if (previous?.createJob !== undefined) {
+    const made = await pendingKeyManager(client, previous);
+    if (!made) return { id: "", props: {} };
+    uuid = made.uuid;
+    const { createJob: _job, ...rest } = previous;
+    base = { ...rest, uuid, ...(made.svm?.uuid !== undefined ? { svmUuid: made.svm.uuid } : {}) };
+  }
+  const record = await findKeyManager(client, uuid, {
+    keyBackup: base?.onboard !== undefined,
+    ...(base ? { expect: identityOf(base) } : {}),
+  });
   if (!record) return { id: "", props: {} };
-  const { outputs, inputs } = readKeyManager(toModelRecord(record), previous);
+  const { outputs, inputs } = readKeyManager(toModelRecord(record), base);
   if (!previous && profile !== undefined) {
     // `KeyManager.get(name, id, {profile})`: remember which cluster it was read from.
     outputs.profile = profile;
@@ -595,6 +945,16 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
     props: outputsRecord(outputs),
     inputs: inputs,
   };
+}
+
+/** The stored outputs, when `props` holds valid ones (a delete must not fail on a state it cannot parse). */
+function storedOutputs(props: unknown): KeyManagerOutputs | undefined {
+  if (!hasState(props)) return undefined;
+  try {
+    return parseKeyManagerOutputs(props);
+  } catch {
+    return undefined;
+  }
 }
 
 function hasState(props: unknown): boolean {
@@ -610,10 +970,18 @@ function profileOf(props: unknown): string | undefined {
 }
 
 /** One DELETE; a key manager already gone counts as deleted. */
-export async function delete_(id: string, props: unknown): Promise<void> {
+export async function delete_(resourceId: string, props: unknown): Promise<void> {
   assertBounded("KeyManager delete", props);
   const profile = profileOf(props);
   const client = clientFor(profile);
+  const previous = storedOutputs(props);
+  let id = previous?.uuid ?? resourceId;
+  if (previous?.createJob !== undefined) {
+    // A pending create: delete what its job made, if anything.
+    const made = await pendingKeyManager(client, previous);
+    if (!made) return;
+    id = made.uuid;
+  }
   await withLock(kmLock(id), async () => {
     try {
       await deleteKeyManager(client, id);

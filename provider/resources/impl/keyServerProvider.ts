@@ -32,12 +32,16 @@ import {
   type CheckedKeyServerInputs,
   type KeyServerInputs,
   type KeyServerOutputs,
+  DEFAULT_SERVER_TIMEOUT,
+  DEFAULT_SERVER_USERNAME,
   buildKeyServerOutputs,
+  canonicalServerAddress,
   checkKeyServer,
   diffKeyServer,
   isKnownKeyServerInputs,
   isUnknown,
   keyServerId,
+  keyServerRecordMismatch,
   parseKeyServerId,
   parseKeyServerOutputs,
   planKeyServerCreate,
@@ -85,11 +89,47 @@ export function passwordFailures(inputs: CheckedKeyServerInputs): CheckFailure[]
   ];
 }
 
+/**
+ * Removing a password is refused, not ignored: ONTAP's REST API sets a key server's password (PATCH
+ * `password`) but documents no way to clear one, so dropping it from the program would leave the credential on
+ * the cluster while the stack forgot it. `olds` are the previous inputs (check) or outputs (diff).
+ */
+export function passwordRemovalFailures(olds: unknown, news: CheckedKeyServerInputs): CheckFailure[] {
+  const old =
+    typeof olds === "object" && olds !== null
+      ? (olds as { password?: unknown; keyManager?: unknown; server?: unknown })
+      : {};
+  if (typeof old.password !== "string" || old.password === "" || news.password !== undefined) return [];
+  // A replacement adds another server and removes the old one, credential and all: nothing is left behind.
+  const replaced =
+    isUnknown(news.keyManager) ||
+    isUnknown(news.server) ||
+    typeof old.keyManager !== "string" ||
+    typeof old.server !== "string" ||
+    old.keyManager.toLowerCase() !== news.keyManager ||
+    canonicalServerAddress(old.server) !== news.server;
+  if (replaced) return [];
+  return [
+    {
+      // No property: the engine would show the password's value beside it.
+      property: "",
+      reason:
+        "password: cannot be removed: ONTAP can set a key server's password but not clear it, so the " +
+        "credential would stay on the cluster while the stack forgets it. Nothing was changed. Fix: keep " +
+        "`password` (a new value changes it); to drop the credential, delete the KeyServer in one `pulumi up` " +
+        "and add it back without a password in the next (ONTAP refuses to remove the last server holding " +
+        "some keys, 65536700: add another one first).",
+    },
+  ];
+}
+
 /** Validates and normalises inputs. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
   return settleCheck("KeyServer", news, () => {
     const result = checkKeyServer(olds, news);
-    const failures = result.valid ? passwordFailures(result.inputs) : result.failures;
+    const failures = result.valid
+      ? [...passwordFailures(result.inputs), ...passwordRemovalFailures(olds, result.inputs)]
+      : result.failures;
     return { inputs: result.inputs, failures };
   });
 }
@@ -119,7 +159,10 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
   return settle(
     "KeyServer diff",
     () => {
-      const outcome = diffKeyServer(parseKeyServerOutputs(olds), checked(news));
+      const inputs = checked(news);
+      const removal = passwordRemovalFailures(olds, inputs);
+      if (removal.length > 0) throw new Error(`invalid KeyServer inputs: ${removal[0]!.reason}`);
+      const outcome = diffKeyServer(parseKeyServerOutputs(olds), inputs);
       return {
         changes: outcome.changes,
         replaces: outcome.replaces,
@@ -276,9 +319,45 @@ export function create(news: unknown): Promise<dynamic.CreateResult> {
 }
 
 /**
- * Adds the server: one POST carrying its timeout and username, then one PATCH when it has a password (the POST
- * cannot carry one). With `adopt`, an existing server is taken over instead (one GET, then one PATCH if its
- * settings differ). A lost POST answer is reconciled by reading the server back.
+ * Reads the server (one GET) and checks that the answer is the server asked for: an answer naming another key
+ * manager or server does not make sense and is an error, never state.
+ */
+async function readServer(
+  client: OntapClient,
+  keyManager: string,
+  server: string,
+  options: { readonly connectivity?: boolean } = {},
+): Promise<KeyServerRecord | undefined> {
+  const record = await findKeyServer(client, keyManager, server, options);
+  if (!record) return undefined;
+  const theirs = keyServerRecordMismatch(keyManager, server, record);
+  if (theirs !== undefined) {
+    throw new Error(
+      `ONTAP answered a read of ${describe(keyManager, server)} with the record of ${theirs}. ` +
+        `The answer does not make sense, so nothing was recorded from it and nothing was changed. Fix: check ` +
+        `the connection settings point at the cluster that holds key manager ${keyManager}, then run again.`,
+    );
+  }
+  return record;
+}
+
+function alreadyThere(inputs: KeyServerInputs): Error {
+  const { keyManager, server } = inputs;
+  return new Error(
+    `key manager ${keyManager} already has key server ${server}, and this KeyServer did not add it (a ` +
+      `KeyManager may list it, or another program or a person added it). Nothing was changed. Fix: set ` +
+      `\`adopt: true\` to take it over and converge it to this program (dynamic resources cannot be imported), ` +
+      `or remove it first. A server listed in a KeyManager's \`servers\` must not also be a KeyServer.`,
+  );
+}
+
+/**
+ * Reads before it writes: one GET of the server, then one POST of its address and, when its settings are not
+ * ONTAP's defaults or it has a password, one PATCH of them. A server already there belongs to someone else
+ * (the KeyManager that lists it, another program, a person): without `adopt` the create fails before any write;
+ * with `adopt` it is taken over (one PATCH if its settings differ). A lost POST answer is reconciled by reading
+ * the server back, which is sound only because the GET proved it absent before: what is there now is what
+ * this POST added (unless someone else added the same server in that instant).
  */
 async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const inputs = known(news);
@@ -287,9 +366,10 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const client = clientFor(inputs.profile);
   return withLock(kmLock(keyManager), async () => {
     if (inputs.password !== undefined) await requirePasswordSupport(client, keyManager, server);
-    if (inputs.adopt) {
-      const existing = await findKeyServer(client, keyManager, server);
-      if (existing) return { id, outs: outputsRecord(await converge(client, inputs, existing, "took over")) };
+    const existing = await readServer(client, keyManager, server);
+    if (existing) {
+      if (!inputs.adopt) throw alreadyThere(inputs);
+      return { id, outs: outputsRecord(await converge(client, inputs, existing, "took over")) };
     }
     const plan = planKeyServerCreate(inputs);
     try {
@@ -298,11 +378,11 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       if (!isOutcomeUnknown(err)) throw createFailure(err, inputs);
       // The POST may have been applied although its answer was lost: look before failing, so that a retry
       // makes neither a duplicate nor an orphan.
-      let found = await findKeyServer(client, keyManager, server).catch(() => undefined);
+      let found = await readServer(client, keyManager, server).catch(() => undefined);
       if (!found) {
         // Its job may still be running, or have ended since: wait for pending ones, then look again.
         await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
-        found = await findKeyServer(client, keyManager, server).catch(() => undefined);
+        found = await readServer(client, keyManager, server).catch(() => undefined);
       }
       if (!found) throw createFailure(err, inputs);
       return { id, outs: outputsRecord(await converge(client, inputs, found, "added")) };
@@ -312,11 +392,24 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       try {
         await updateKeyServer(client, keyManager, server, plan.patch);
       } catch (err) {
+        let added = withoutPassword({
+          ...outputs,
+          timeout: DEFAULT_SERVER_TIMEOUT,
+          username: DEFAULT_SERVER_USERNAME,
+        });
+        if (isOutcomeUnknown(err)) {
+          // The PATCH may have been applied (by a job that may still run): record what ONTAP holds. Whether
+          // the password went through cannot be read back, so it is left out and sent again by the next up.
+          await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+          const now = await readServer(client, keyManager, server).catch(() => undefined);
+          if (now) added = readKeyServer(keyManager, now, added).outputs;
+        }
         throw new PartialStateError(
-          `added ${describe(keyManager, server)} but could not set its password: ${messageOf(err)} It is ` +
-            `recorded in the stack without the password; run \`pulumi up\` again to set it.`,
+          `added ${describe(keyManager, server)} but could not apply its settings${plan.patch.password !== undefined ? " and password" : ""}: ` +
+            `${messageOf(err)} It is recorded in the stack as ONTAP holds it; run \`pulumi up\` again to ` +
+            `apply them.`,
           id,
-          outputsRecord(withoutPassword(outputs)),
+          outputsRecord(added),
           err,
         );
       }
@@ -353,8 +446,40 @@ export function update(id: string, olds: unknown, news: unknown): Promise<dynami
 }
 
 /**
+ * A new `profile` must reach the same server: one GET through it. Not found (the profile points at another
+ * cluster) fails with the state unchanged, instead of recording a server that the next refresh would drop
+ * while it stays, unmanaged, on the first cluster.
+ */
+async function proveReachable(
+  client: OntapClient,
+  inputs: KeyServerInputs,
+  previous: KeyServerOutputs,
+): Promise<void> {
+  const { keyManager, server } = inputs;
+  const via = (p: string | undefined): string =>
+    p === undefined ? "the stack's default connection" : `profile "${p}"`;
+  const record = await readServer(client, keyManager, server).catch((err: unknown) => {
+    throw new Error(
+      `could not reach ${describe(keyManager, server)} through ${via(inputs.profile)}: ${messageOf(err)} ` +
+        `Nothing was changed; the stack keeps ${via(previous.profile)}.`,
+      { cause: err },
+    );
+  });
+  if (!record) {
+    throw new Error(
+      `${describe(keyManager, server)} was not found through ${via(inputs.profile)}, so that connection does ` +
+        `not reach the cluster that holds it. Nothing was changed; the stack keeps ${via(previous.profile)}. ` +
+        `Fix: point the profile at the cluster that holds key manager ${keyManager} (renaming a profile, or ` +
+        `naming the same cluster another way, is fine). A profile change never moves a key server: to add it ` +
+        `on another cluster, point \`keyManager\` at a key manager there (that replaces the KeyServer).`,
+    );
+  }
+}
+
+/**
  * Changes `timeout`, `username` and/or `password` with one PATCH carrying only what changes, planned against
- * the previous outputs. `profile` or `adopt` alone change nothing on ONTAP.
+ * the previous outputs. A `profile` change first proves, with one GET, that the new profile reaches the same
+ * server; `adopt` alone changes nothing on ONTAP.
  */
 async function updateResource(_id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
   const previous = parseKeyServerOutputs(olds);
@@ -366,10 +491,13 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
   const { keyManager, server } = inputs;
   const outs = outputsRecord(withConnectivity(buildKeyServerOutputs(inputs), previousConnectivity(olds)));
   const patch = planKeyServerUpdate(previous, inputs, previous.password);
-  if (!patch) return { outs };
+  const profileChanged = (previous.profile ?? "") !== (inputs.profile ?? "");
+  if (!patch && !profileChanged) return { outs };
   const client = clientFor(inputs.profile);
   return withLock(kmLock(keyManager), async () => {
-    if (patch.password !== undefined) await requirePasswordSupport(client, keyManager, server);
+    if (patch?.password !== undefined) await requirePasswordSupport(client, keyManager, server);
+    if (profileChanged) await proveReachable(client, inputs, previous);
+    if (!patch) return { outs };
     try {
       await updateKeyServer(client, keyManager, server, patch);
     } catch (err) {
@@ -424,7 +552,7 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
   const previous = hasState(props) ? parseKeyServerOutputs(props) : undefined;
   const profile = previous?.profile ?? profileOf(props);
   const client = clientFor(profile);
-  const record = await findKeyServer(client, keyManager, server, { connectivity: true });
+  const record = await readServer(client, keyManager, server, { connectivity: true });
   if (!record) return { id: "", props: {} };
   const { outputs, inputs } = readKeyServer(keyManager, record, previous);
   if (!previous && profile !== undefined) {

@@ -15,6 +15,9 @@
  * - Nothing: `adopt` (it only matters when creating).
  * - `deleteBeforeReplace` is ALWAYS true: the engine also consults it for `pulumi up --replace`, where
  *   create-first would meet the existing key manager in the same scope (or adopt it and then delete it).
+ * - This pure diff compares names. The provider then asks ONTAP (read-only) whether a changed `svm` is the same
+ *   SVM renamed (then an update, not a replacement), and proves a remaining replacement before the engine deletes.
+ * - A pending create (`createJob` in the outputs) is always an update: the update finishes it.
  *
  * ## `profile` changes are updates, not replacements
  * A profile names a connection, not the key manager: renaming a profile, or moving from the stack's default
@@ -123,10 +126,21 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
     const passphrase = isUnknown(news.onboard) ? news.onboard : news.onboard.passphrase;
     // An unknown previous passphrase (import, adopt) is recorded by an update that does not rotate.
     if (differs(passphrase, olds.onboard?.passphrase)) updates.push("onboard.passphrase");
+    // A wholly unknown onboard already shows as a possible passphrase change.
+    const current = isUnknown(news.onboard)
+      ? olds.onboard?.currentPassphrase
+      : news.onboard.currentPassphrase;
+    // Given or changed, it says what ONTAP holds: an update that may rotate from it (removed: recorded, no
+    // call). Left in place, nothing.
+    if (differs(current, olds.onboard?.currentPassphrase)) updates.push("onboard.currentPassphrase");
   }
 
   if (differs(news.profile, olds.profile)) updates.push("profile");
   if (differs(news.serverManagement, olds.serverManagement)) updates.push("serverManagement");
+  // A pending create (its job outlasted the job timeout) is finished by an update, never by a replacement.
+  if (olds.createJob !== undefined) {
+    return { changes: true, replaces: [], deleteBeforeReplace: true, updates: [...updates, "createJob"] };
+  }
 
   return {
     changes: replaces.length > 0 || updates.length > 0,

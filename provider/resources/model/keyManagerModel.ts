@@ -81,6 +81,11 @@ export interface ExternalInputs {
 export interface OnboardInputs {
   /** 32-256 printable ASCII characters. Secret. */
   passphrase: string;
+  /**
+   * The passphrase ONTAP holds now, when it is not the one in state (a rotation whose answers were lost twice).
+   * Used only when given. Secret.
+   */
+  currentPassphrase?: string;
 }
 
 /** The normalised, fully known inputs of a `KeyManager` (what create and update work with). */
@@ -119,6 +124,8 @@ export interface OnboardOutputs {
   enabled: boolean;
   /** The passphrase last applied; absent when not known (imported). Secret. */
   passphrase?: string;
+  /** `currentPassphrase` as last given, so that leaving it in the program is no change. Secret. */
+  currentPassphrase?: string;
   /** The key hierarchy backup text, when the ONTAP release returns it. Secret. */
   keyBackup?: string;
 }
@@ -143,6 +150,12 @@ export interface KeyManagerOutputs {
   profile?: string;
   /** As in the inputs. */
   serverManagement: ServerManagement;
+  /**
+   * Set while a create is pending: its ONTAP job outlasted the job timeout before the key manager appeared. The
+   * job's uuid; the resource id is the job's uuid too until the key manager is resolved (the next `up` or refresh
+   * waits for the job and takes over the key manager it created).
+   */
+  createJob?: string;
 }
 
 /** Inputs as reconstructed by a refresh: as {@link KeyManagerInputs}, but the passphrase may be unknown. */
@@ -278,8 +291,8 @@ const externalSchema = z.strictObject(
 );
 
 const onboardSchema = z.strictObject(
-  { passphrase: unknownOr(passphraseSchema) },
-  { error: "must be an object {passphrase}" },
+  { passphrase: unknownOr(passphraseSchema), currentPassphrase: unknownOr(passphraseSchema).optional() },
+  { error: "must be an object {passphrase, currentPassphrase?}" },
 );
 
 const serverManagementSchema = z.enum(["authoritative", "listed"], {
@@ -448,6 +461,9 @@ export function buildKeyManagerOutputs(inputs: KeyManagerInputs, facts: KeyManag
           onboard: {
             enabled: facts.onboardEnabled ?? true,
             passphrase: inputs.onboard.passphrase,
+            ...(inputs.onboard.currentPassphrase !== undefined
+              ? { currentPassphrase: inputs.onboard.currentPassphrase }
+              : {}),
             ...(facts.keyBackup !== undefined ? { keyBackup: facts.keyBackup } : {}),
           },
         }
@@ -473,7 +489,14 @@ export function keyManagerInputsFromOutputs(outputs: KeyManagerOutputs): Refresh
         }
       : {}),
     ...(onboard
-      ? { onboard: onboard.passphrase !== undefined ? { passphrase: onboard.passphrase } : {} }
+      ? {
+          onboard: {
+            ...(onboard.passphrase !== undefined ? { passphrase: onboard.passphrase } : {}),
+            ...(onboard.currentPassphrase !== undefined
+              ? { currentPassphrase: onboard.currentPassphrase }
+              : {}),
+          },
+        }
       : {}),
     adopt: outputs.adopt,
     ...(outputs.profile !== undefined ? { profile: outputs.profile } : {}),
@@ -618,6 +641,7 @@ export function readKeyManager(
 ): { outputs: KeyManagerOutputs; inputs: RefreshedKeyManagerInputs } {
   const mode = recordMode(record);
   const passphrase = previous?.onboard?.passphrase;
+  const currentPassphrase = previous?.onboard?.currentPassphrase;
   const outputs: KeyManagerOutputs = {
     uuid: record.uuid,
     scope: record.scope,
@@ -628,6 +652,7 @@ export function readKeyManager(
           onboard: {
             enabled: record.onboard?.enabled ?? false,
             ...(passphrase !== undefined ? { passphrase } : {}),
+            ...(currentPassphrase !== undefined ? { currentPassphrase } : {}),
             ...(record.onboard?.key_backup !== undefined ? { keyBackup: record.onboard.key_backup } : {}),
           },
         }
@@ -662,11 +687,17 @@ const keyManagerOutputsSchema = z.object({
     })
     .optional(),
   onboard: z
-    .object({ enabled: z.boolean(), passphrase: z.string().optional(), keyBackup: z.string().optional() })
+    .object({
+      enabled: z.boolean(),
+      passphrase: z.string().optional(),
+      currentPassphrase: z.string().optional(),
+      keyBackup: z.string().optional(),
+    })
     .optional(),
   adopt: z.boolean().default(false),
   profile: z.string().optional(),
   serverManagement: serverManagementSchema.default("authoritative"),
+  createJob: z.string().optional(),
 }) satisfies z.ZodType<KeyManagerOutputs, unknown>;
 
 /**

@@ -179,6 +179,27 @@ export function readKeyServer(
   return { outputs, inputs: keyServerInputsFromOutputs(outputs) };
 }
 
+/**
+ * What is wrong with ONTAP's answer to a read of server `server` of key manager `keyManagerUuid`: the record of
+ * another key manager (its `uuid`, when the record carries one) or of another server, in words; `undefined`
+ * when it is the server asked for. Such an answer is an error, never new state.
+ */
+export function keyServerRecordMismatch(
+  keyManagerUuid: string,
+  server: string,
+  record: OntapKeyServerRecord & { readonly uuid?: string },
+): string | undefined {
+  const theirs = [
+    record.uuid !== undefined && record.uuid.toLowerCase() !== keyManagerUuid.toLowerCase()
+      ? `key manager ${record.uuid}`
+      : undefined,
+    canonicalServerAddress(record.server) !== canonicalServerAddress(server)
+      ? `server ${record.server}`
+      : undefined,
+  ].filter((x) => x !== undefined);
+  return theirs.length > 0 ? theirs.join(" and ") : undefined;
+}
+
 const keyServerOutputsSchema = z.object({
   keyManager: z.string().min(1),
   server: z.string().min(1),

@@ -404,14 +404,13 @@ export function planKeyManagerCreate(
   };
 }
 
-/** The POST of one key server; `timeout`/`username` only when not ONTAP's defaults. */
+/**
+ * The POST of one key server: its address only. The 9.6 reference lists `server`, `records` and `password`
+ * for this body, and later releases accept `timeout`/`username` on PATCH only.
+ */
 export interface KeyServerCreateRequest {
   /** Canonical `host:port`. */
   readonly server: string;
-  /** Seconds; absent when 25. */
-  readonly timeout?: number;
-  /** Absent when "". */
-  readonly username?: string;
 }
 
 /** A PATCH of one key server carrying only what changes. `password` is a secret. */
@@ -424,11 +423,11 @@ export interface KeyServerPatch {
   readonly password?: string;
 }
 
-/** A key server create: the POST, then a PATCH setting the password when there is one (the POST can't). */
+/** A key server create: the POST of its address, then one PATCH of whatever is not ONTAP's default. */
 export interface KeyServerCreatePlan {
   /** The POST. */
   readonly request: KeyServerCreateRequest;
-  /** The follow-up PATCH, if any. */
+  /** The follow-up PATCH (non-default `timeout`/`username`, the password), if any. */
   readonly patch?: KeyServerPatch;
 }
 
@@ -436,8 +435,13 @@ export interface KeyServerCreatePlan {
 export function planKeyServerCreate(
   desired: KeyServerSettings & { readonly password?: string },
 ): KeyServerCreatePlan {
-  const request: KeyServerCreateRequest = toAdd(desired, true);
-  return desired.password !== undefined ? { request, patch: { password: desired.password } } : { request };
+  const request: KeyServerCreateRequest = { server: desired.server };
+  const patch = planKeyServerUpdate(
+    { timeout: DEFAULT_SERVER_TIMEOUT, username: DEFAULT_SERVER_USERNAME },
+    desired,
+    undefined,
+  );
+  return patch ? { request, patch } : { request };
 }
 
 /**

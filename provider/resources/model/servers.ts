@@ -6,6 +6,8 @@
  * - the port always present (5696 when omitted),
  * - DNS names lower-cased (DNS is case-insensitive),
  * - IPv4 in dotted-quad form (octets with leading zeros are rejected: `010` is octal to some resolvers),
+ * - no numeric look-alikes: a "DNS name" whose last label is a number (`0x7f.1`, `0x7f000001`) is an IPv4
+ *   address to resolvers, and so are shortened and octal forms (`127.1`, `017700000001`): all rejected,
  * - IPv6 in brackets and in RFC 5952 form (`[fd00::1]:5696`).
  *
  * A bare IPv6 address (`fd00::1`) is REJECTED rather than bracketed for the user: `fd00::1:5696` is both a
@@ -130,19 +132,63 @@ function parsePort(text: string | undefined): ParseResult<number> {
   return { ok: true, value: port };
 }
 
-function parseHost(text: string): ParseResult<Pick<ServerAddress, "host" | "kind">> {
-  if (/^[0-9.]+$/.test(text)) {
-    const v4 = parseIPv4(text);
-    if (!v4) {
-      return {
-        ok: false,
-        reason: "is not a valid IPv4 address (four decimal octets 0-255 without leading zeros)",
-      };
-    }
-    return { ok: true, value: { host: v4.join("."), kind: "ipv4" } };
+/** A label that resolvers read as a number: decimal, octal (leading 0) or hex (`0x`). */
+const NUMERIC_LABEL = /^(\d+|0x[0-9a-f]*)$/;
+
+/**
+ * The dotted quad that `inet_aton` (and the WHATWG URL parser) read from 1-4 numeric parts (`127.1`,
+ * `0x7f000001`, `017700000001`, `0x7f.1`); undefined when it is not such a form. For messages only.
+ */
+function numericIPv4(labels: readonly string[]): string | undefined {
+  if (labels.length < 1 || labels.length > 4) return undefined;
+  const values: number[] = [];
+  for (const label of labels) {
+    const value = /^0x[0-9a-f]+$/.test(label)
+      ? parseInt(label.slice(2), 16)
+      : /^0[0-7]*$/.test(label)
+        ? parseInt(label, 8)
+        : /^[1-9]\d*$/.test(label)
+          ? Number(label)
+          : NaN;
+    if (!Number.isSafeInteger(value)) return undefined;
+    values.push(value);
   }
+  const last = values.pop()!;
+  if (values.some((v) => v > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
+  let n = last;
+  values.forEach((v, i) => (n += v * 2 ** (8 * (3 - i))));
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
+function numericHostReason(labels: readonly string[]): string {
+  const quad = numericIPv4(labels);
+  return (
+    `is a numeric address form (shortened, octal or hex) that resolvers read as ` +
+    `${quad ? `the IPv4 address ${quad}` : "an IP address"}, not a DNS name: write an IPv4 address as four ` +
+    `decimal octets${quad ? `, e.g. ${quad}` : ""}`
+  );
+}
+
+function parseHost(text: string): ParseResult<Pick<ServerAddress, "host" | "kind">> {
   const host = text.toLowerCase();
-  if (host.length > 253 || !host.split(".").every((label) => DNS_LABEL.test(label))) {
+  const labels = host.split(".");
+  if (/^[0-9.]+$/.test(host)) {
+    const v4 = parseIPv4(host);
+    if (v4) return { ok: true, value: { host: v4.join("."), kind: "ipv4" } };
+    const quad = numericIPv4(labels);
+    return {
+      ok: false,
+      reason:
+        "is not a valid IPv4 address (four decimal octets 0-255 without leading zeros)" +
+        (quad ? `: resolvers would read it as ${quad}` : ""),
+    };
+  }
+  // A name whose last label is a number is an address to every resolver (`0x7f.1` is 127.0.0.1), so it would
+  // dodge the duplicate check; DNS forbids all-numeric top-level labels anyway.
+  if (NUMERIC_LABEL.test(labels[labels.length - 1] ?? "")) {
+    return { ok: false, reason: numericHostReason(labels) };
+  }
+  if (host.length > 253 || !labels.every((label) => DNS_LABEL.test(label))) {
     return { ok: false, reason: HOST_PORT_HINT };
   }
   return { ok: true, value: { host, kind: "dns" } };

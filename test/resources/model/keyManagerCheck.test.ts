@@ -431,3 +431,15 @@ describe("checkKeyManager: every problem at once", () => {
     expect(found.map((f) => f.reason).join("\n")).not.toMatch(/exactly one|mutually exclusive|cluster scope/);
   });
 });
+
+test("onboard.currentPassphrase is optional, validated like the passphrase, and never echoed", () => {
+  const passphrase = "A perfectly fine passphrase of 32+ chars";
+  const ok = checkKeyManager({}, { onboard: { passphrase, currentPassphrase: passphrase.toUpperCase() } });
+  expect(ok.failures).toEqual([]);
+  expect(ok.inputs).toMatchObject({ onboard: { currentPassphrase: passphrase.toUpperCase() } });
+  const bad = checkKeyManager({}, { onboard: { passphrase, currentPassphrase: "short-secret" } });
+  expect(bad.failures).toEqual([
+    { property: "onboard.currentPassphrase", reason: "must be 32 to 256 characters long" },
+  ]);
+  expect(JSON.stringify(bad.failures)).not.toContain("short-secret");
+});

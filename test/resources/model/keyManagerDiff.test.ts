@@ -208,3 +208,24 @@ describe("diffKeyManager: unknown values", () => {
     ).toEqual(["external", "onboard"]);
   });
 });
+
+describe("diffKeyManager: onboard.currentPassphrase and pending creates", () => {
+  const CURRENT = "The passphrase ONTAP holds now, 0123456789!";
+
+  test("given or changed it is an update; left in place it is nothing; removed it is recorded", () => {
+    const given = { onboard: { passphrase: PASSPHRASE, currentPassphrase: CURRENT } };
+    expect(diffKeyManager(onboardOlds, checked(given))).toEqual(update("onboard.currentPassphrase"));
+    const recorded = outputsAfterCreate(given);
+    expect(recorded.onboard?.currentPassphrase).toBe(CURRENT);
+    expect(diffKeyManager(recorded, checked(given))).toEqual(NO_CHANGE);
+    expect(diffKeyManager(recorded, checked({ onboard: { passphrase: PASSPHRASE } }))).toEqual(
+      update("onboard.currentPassphrase"),
+    );
+  });
+
+  test("a pending create (createJob) is an update, never a replacement", () => {
+    const pending = { ...olds, createJob: "3b1f6c2a-0000-4000-8000-00000000abcd" };
+    expect(diffKeyManager(pending, checked(base))).toEqual(update("createJob"));
+    expect(diffKeyManager(pending, checked({ ...base, svm: "vs1" }))).toMatchObject({ replaces: [] });
+  });
+});

@@ -9,6 +9,7 @@ import {
   keyServerId,
   parseKeyServerId,
   parseKeyServerOutputs,
+  keyServerRecordMismatch,
   planKeyServerCreate,
   planKeyServerUpdate,
   readKeyServer,
@@ -248,7 +249,7 @@ describe("read and plans", () => {
     });
   });
 
-  test("planKeyServerCreate posts settings that differ from defaults and patches the password", () => {
+  test("planKeyServerCreate posts the address only, then patches non-default settings and the password", () => {
     expect(planKeyServerCreate(known({ keyManager: KM, server: "kms" }))).toEqual({
       request: { server: "kms:5696" },
     });
@@ -257,9 +258,15 @@ describe("read and plans", () => {
         known({ keyManager: KM, server: "kms", timeout: 9, username: "u", password: PASSWORD }),
       ),
     ).toEqual({
-      request: { server: "kms:5696", timeout: 9, username: "u" },
-      patch: { password: PASSWORD },
+      request: { server: "kms:5696" },
+      patch: { timeout: 9, username: "u", password: PASSWORD },
     });
+    expect(planKeyServerCreate(known({ keyManager: KM, server: "kms", timeout: 25, username: "u" }))).toEqual(
+      {
+        request: { server: "kms:5696" },
+        patch: { username: "u" },
+      },
+    );
   });
 
   test("planKeyServerUpdate sends only what changes", () => {
@@ -295,5 +302,26 @@ describe("read and plans", () => {
     }
     expect(message).toMatch(/stored KeyServer state is not valid: timeout/);
     expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe("keyServerRecordMismatch", () => {
+  const OTHER = "9a8b7c6d-0000-4000-8000-00000000ffff";
+
+  test("the server asked for, in any spelling, is no mismatch", () => {
+    expect(keyServerRecordMismatch(KM, "kms:5696", { server: "KMS" })).toBeUndefined();
+    expect(
+      keyServerRecordMismatch(KM, "kms:5696", { uuid: KM.toUpperCase(), server: "kms:5696" }),
+    ).toBeUndefined();
+  });
+
+  test("another key manager or another server is named", () => {
+    expect(keyServerRecordMismatch(KM, "kms:5696", { uuid: OTHER, server: "kms:5696" })).toBe(
+      `key manager ${OTHER}`,
+    );
+    expect(keyServerRecordMismatch(KM, "kms:5696", { server: "kms:5697" })).toBe("server kms:5697");
+    expect(keyServerRecordMismatch(KM, "kms:5696", { uuid: OTHER, server: "other" })).toBe(
+      `key manager ${OTHER} and server other`,
+    );
   });
 });

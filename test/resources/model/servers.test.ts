@@ -90,6 +90,43 @@ describe("parseServerAddress", () => {
   });
 });
 
+describe("numeric look-alikes of IPv4 addresses", () => {
+  // Each is an IP address to inet_aton and to the WHATWG URL parser; as a "DNS name" it would dodge the
+  // duplicate check against the same server written as a dotted quad (issue 10, finding 12).
+  test.each([
+    ["0x7f.1", "127.0.0.1"],
+    ["0x7f000001", "127.0.0.1"],
+    ["0X7F000001:5697", "127.0.0.1"],
+    ["0x7f.0x0.0x0.0x1", "127.0.0.1"],
+    ["10.0x1", "10.0.0.1"],
+    ["0xa.0.0.1", "10.0.0.1"],
+  ])("rejects %j, read by resolvers as %s", (input, quad) => {
+    expect(reason(input)).toContain("not a DNS name");
+    expect(reason(input)).toContain(`e.g. ${quad}`);
+  });
+
+  test.each([
+    ["127.1", "127.0.0.1"],
+    ["017700000001", "127.0.0.1"],
+    ["2130706433", "127.0.0.1"],
+    ["0177.0.0.1", "127.0.0.1"],
+  ])("rejects the decimal and octal form %j, naming %s", (input, quad) => {
+    expect(reason(input)).toContain("is not a valid IPv4 address");
+    expect(reason(input)).toContain(quad);
+  });
+
+  test("a name ending in a number is rejected even when it is no valid address", () => {
+    expect(reason("kms.1")).toContain("not a DNS name");
+    expect(reason("kms.0x")).toContain("not a DNS name");
+  });
+
+  test("hex-looking labels elsewhere are ordinary DNS names", () => {
+    for (const name of ["0x7f.example.com", "kms-0x1.example.com", "0xdeadbeef.local", "a1.b2"]) {
+      expect(parseServerAddress(name)).toMatchObject({ ok: true, value: { kind: "dns" } });
+    }
+  });
+});
+
 describe("canonicalServerAddress", () => {
   test("canonicalises what parses and keeps anything else verbatim", () => {
     expect(canonicalServerAddress("KMS:5696")).toBe("kms:5696");
