@@ -7,7 +7,9 @@
  */
 
 import { closeAllClients, getClient, listCertificates, resolveConnection } from "../provider/ontap";
+import * as ct from "../provider/resources/impl/certificateProvider";
 import { startSimulator, type Simulator } from "../simulator";
+import { caCertificate, clientCertificate, keyPair } from "../test/support/certs";
 import {
   type CallCount,
   type Props,
@@ -93,6 +95,20 @@ export const MINIMUMS: Readonly<Record<string, Minimum>> = {
     why: "1 GET of key-servers/{server} through the new profile: it must reach the same server",
   },
   "KeyServer delete": { sync: 1, later: 1, why: "1 DELETE" },
+  // Certificates need ONTAP 9.8 (names): measured on the later release only.
+  "Certificate check": { sync: 0, later: 0, why: "PEM, key match, type and validity checked locally" },
+  "Certificate install (client)": {
+    sync: 0,
+    later: 2,
+    why: "read before write: 1 GET (the name is free in the scope) + 1 POST (return_records)",
+  },
+  "Certificate read": { sync: 0, later: 1, why: "1 GET by UUID" },
+  "Certificate renew: install new, KeyManager PATCH, delete old": {
+    sync: 0,
+    later: 4,
+    why: "1 GET + 1 POST for the new certificate, 1 PATCH of the key manager (by UUID: no lookup), 1 DELETE",
+  },
+  "Certificate delete": { sync: 0, later: 1, why: "1 DELETE" },
 };
 
 /** One measured operation. */
@@ -224,6 +240,44 @@ async function runOperations(sim: Simulator, row: Row): Promise<void> {
   const f = await row("KeyServer create with timeout", () => ks.create(ksSet));
   await ks.delete(f.id, f.outs);
   await km.delete(host.id, host.outs);
+
+  if (sim.ontapVersion !== "9.6") await certificateOperations(row);
+}
+
+/** A client certificate and a CA installed, a key manager using them, the client renewed, all removed. */
+async function certificateOperations(row: Row): Promise<void> {
+  const ca = await caCertificate("bench KMIP CA");
+  const pair = keyPair();
+  const first = await clientCertificate("bench-kmip", ca, pair, 365);
+  const renewed = await clientCertificate("bench-kmip", ca, pair, 730);
+  const clientRaw = (pem: { cert: string; key: string }): Props => ({
+    namePrefix: "kmip-client",
+    type: "client",
+    certificate: pem.cert,
+    privateKey: pem.key,
+    svm: "vs0",
+  });
+  const news = await row("Certificate check", () => checked(ct, clientRaw(first)));
+  const c1 = await row("Certificate install (client)", () => ct.create(news));
+  const caRes = await ct.create(
+    await checked(ct, { namePrefix: "kmip-ca", type: "server_ca", certificate: ca.cert, svm: "vs0" }),
+  );
+  await row("Certificate read", () => ct.read(c1.id, c1.outs));
+  const k = await km.create(
+    await checked(km, { svm: "vs0", external: external(["10.0.4.1"], c1.id, [caRes.id]) }),
+  );
+  const renewedNews = await checked(ct, clientRaw(renewed));
+  const kmNews = (id: string): Promise<Props> =>
+    checked(km, { svm: "vs0", external: external(["10.0.4.1"], id, [caRes.id]) });
+  const c2 = await row("Certificate renew: install new, KeyManager PATCH, delete old", async () => {
+    const created = await ct.create(renewedNews);
+    await km.update(k.id, k.outs, await kmNews(created.id));
+    await ct.delete(c1.id, c1.outs);
+    return created;
+  });
+  await km.delete(k.id, k.outs);
+  await row("Certificate delete", () => ct.delete(c2.id, c2.outs));
+  await ct.delete(caRes.id, caRes.outs);
 }
 
 /** Certificate UUIDs by name, read the way an administrator would (outside any measured operation). */

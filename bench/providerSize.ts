@@ -11,7 +11,7 @@ import { captureProvider } from "../test/support/host";
 
 /** The serialized provider of one resource type. */
 export interface ProviderSize {
-  /** `KeyManager` or `KeyServer`. */
+  /** `KeyManager`, `KeyServer` or `Certificate`. */
   resource: string;
   /** UTF-8 bytes of `__provider`. */
   bytes: number;
@@ -22,14 +22,14 @@ export interface ProviderSize {
 }
 
 /**
- * Measures `__provider` of both resources.
+ * Measures `__provider` of every resource.
  *
  * @param programDir - A program directory holding the package ({@link prepareProgramDir}).
  */
 export async function measureProviderSizes(programDir: string): Promise<ProviderSize[]> {
   const pkg = path.join(programDir, "node_modules", "pulumi-ontap-keymanager");
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed copy, as a user's program loads it
-  const { KeyManager, KeyServer } = require(pkg) as typeof import("../provider");
+  const { Certificate, KeyManager, KeyServer } = require(pkg) as typeof import("../provider");
   const passphrase = "bench-size-passphrase-0123456789-abcdefgh";
   const password = "bench-size-kmip-password-4711";
   const km = await captureProvider(
@@ -44,14 +44,21 @@ export async function measureProviderSizes(programDir: string): Promise<Provider
         password,
       }),
   );
+  const privateKey = "-----BEGIN PRIVATE KEY-----bench-size-key-----END PRIVATE KEY-----";
+  const ct = await captureProvider(
+    () => new Certificate("ct", { type: "client", certificate: "PEM", privateKey, svm: "vs9" }),
+  );
   const measure = (resource: string, text: string, secret: boolean): ProviderSize => ({
     resource,
     bytes: Buffer.byteLength(text, "utf8"),
     secret,
-    capturesInputs: [passphrase, password, "siteA", "10.0.0.9"].some((v) => text.includes(v)),
+    capturesInputs: [passphrase, password, privateKey, "siteA", "10.0.0.9", "vs9"].some((v) =>
+      text.includes(v),
+    ),
   });
   return [
     measure("KeyManager", km.providerText, km.providerIsSecret),
     measure("KeyServer", ks.providerText, ks.providerIsSecret),
+    measure("Certificate", ct.providerText, ct.providerIsSecret),
   ];
 }

@@ -285,6 +285,10 @@ function markdown(r: BenchResult): string {
       const l = byOp.get(row.op);
       return `| ${row.op} | ${row.calls} | ${row.min} | ${l ? `${l.calls} (+${l.jobPolls})` : "-"} | ${l?.min ?? "-"} |`;
     }),
+    // Operations of the later release only (certificates need ONTAP 9.8).
+    ...(later?.rows ?? [])
+      .filter((row) => !(sync?.rows ?? []).some((s) => s.op === row.op))
+      .map((row) => `| ${row.op} | - | - | ${row.calls} (+${row.jobPolls}) | ${row.min} |`),
     "",
     "Version probe (`GET /api/cluster`): once per cluster and provider process, not counted above. Job polls " +
       "can be 0 with `return_timeout` on writes.",

@@ -21,6 +21,7 @@ export {
   type KeyServerArgs,
   type KeyServerConnectivity,
 } from "./resources/keyServer";
+export { Certificate, certificateProvider, type CertificateArgs } from "./resources/certificate";
 export type { ServerManagement } from "./resources/model/plan";
 
 /** The package version, as published. */

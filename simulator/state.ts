@@ -33,6 +33,12 @@ export interface CertRec {
   serialNumber: string;
   expiryTime: string;
   ca: string;
+  /** PEM of an installed certificate (seeded ones have none). */
+  publicCertificate?: string;
+  /** `subject_key_identifier` of an installed certificate, from its real public key. */
+  subjectKeyIdentifier?: string;
+  /** Key size in bits of an installed certificate. */
+  keySize?: number;
 }
 
 /** A salted SHA-256 of a secret: passphrases and passwords are never kept in plain text, not even in memory. */
@@ -197,6 +203,9 @@ const stateFileSchema = z.object({
       serialNumber: z.string(),
       expiryTime: z.string(),
       ca: z.string(),
+      publicCertificate: z.string().optional(),
+      subjectKeyIdentifier: z.string().optional(),
+      keySize: z.number().optional(),
     }),
   ),
   keyManagers: z.array(

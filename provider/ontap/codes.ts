@@ -268,6 +268,35 @@ export const ONTAP_CODES: Readonly<Record<string, OntapCodeInfo>> = {
   "262212": { meaning: "a required value is missing" },
   "262249": { meaning: "a write-only field was asked for in a GET" },
   "2621462": { meaning: "the SVM does not exist", remedy: "check the SVM name (vserver show)" },
+  // /security/certificates (POST, DELETE)
+  "3735618": {
+    meaning: "a private key was given with a CA certificate",
+    remedy: "install a server_ca certificate without a private key",
+  },
+  "3735622": { meaning: "the certificate type is not supported" },
+  "3735683": {
+    meaning: "the certificate cannot be removed while an external key manager uses it",
+    remedy: "point the key manager at another certificate first, then delete this one",
+  },
+  "3735693": {
+    meaning: "the private key of a client certificate is missing",
+    remedy: "give the client certificate's private key",
+  },
+  "52559972": {
+    meaning: "the certificate is not valid yet",
+    remedy: "install it once its validity has started, or check the cluster's clock",
+  },
+  "52559973": { meaning: "the certificate has expired", remedy: "install a renewed certificate" },
+  "52559975": { meaning: "the certificate is not a valid PEM certificate" },
+  "52559976": {
+    meaning: "the certificate and private key do not match",
+    remedy: "give the private key of this certificate",
+  },
+  "52560123": { meaning: "the private key is not a valid PEM key", remedy: "give an unencrypted PEM key" },
+  "52560272": {
+    meaning: "the certificate is in use by one or more subsystems",
+    remedy: "point the key manager (or other user) at another certificate first, then delete this one",
+  },
 };
 
 /**

@@ -13,3 +13,4 @@ export * from "./plan";
 export * from "./keyManagerModel";
 export * from "./keyServerModel";
 export * from "./diff";
+export * from "./certificateModel";
