@@ -7,9 +7,8 @@
  * everything in the right order.
  */
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import * as pulumi from "@pulumi/pulumi";
-import { program } from "../../examples/certificates/program";
-import { Certificate, KeyManager } from "../../provider";
+import { copyFile, writeFile } from "node:fs/promises";
+import * as path from "node:path";
 import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
 import { OntapAdmin } from "../../scripts/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
@@ -17,6 +16,8 @@ import { type Pem, caCertificate, clientCertificate, keyPair } from "../support/
 import {
   E2E_TEST_TIMEOUT_MS,
   ENGINE_SETUP_TIMEOUT_MS,
+  type ProjectCopy,
+  copyProject,
   exampleDir,
   expectNoPlaintextSecrets,
   prepareEngine,
@@ -27,6 +28,8 @@ import {
 describe("Certificates as code with the key manager that uses them, ONTAP 9.13", () => {
   const programDir = exampleDir("certificates");
   const project = projectNameOf(programDir);
+  // A copy, so that one test can edit the program as a user would.
+  let copy: ProjectCopy;
   let sim: Simulator;
   let admin: OntapAdmin;
   let stack: EngineStack;
@@ -67,10 +70,9 @@ describe("Certificates as code with the key manager that uses them, ONTAP 9.13",
     renewed = await clientCertificate("ontap-kmip", ca, pair, 400);
     sim = await startSimulator({ ontapVersion: "9.13", jobDelayMs: 20 });
     admin = new OntapAdmin(sim);
+    copy = await copyProject(programDir);
     stack = await openStack({
-      projectName: project,
-      program,
-      programDir,
+      projectDir: copy.dir,
       config: { ...ontapConfig(sim), ...config(first) },
     });
   }, ENGINE_SETUP_TIMEOUT_MS);
@@ -79,6 +81,7 @@ describe("Certificates as code with the key manager that uses them, ONTAP 9.13",
     await stack?.close();
     await admin?.close();
     await sim?.close();
+    await copy?.remove();
   });
 
   test(
@@ -183,28 +186,37 @@ describe("Certificates as code with the key manager that uses them, ONTAP 9.13",
       const caName = String(outputs.caCertificateName);
       const caUuid = await admin.certificateUuid(caName, "vs0");
       // The same program, but the key manager names the CA by UUID text (no dependency) and the CA is dropped.
-      const withoutCa = (): Promise<Record<string, pulumi.Output<unknown>>> => {
-        const config = new pulumi.Config();
-        const client = new Certificate("kmip-client", {
-          svm: "vs0",
-          type: "client",
-          certificate: config.require("clientCertificate"),
-          privateKey: config.requireSecret("clientKey"),
-        });
-        const keyManager = new KeyManager("key-manager", {
-          svm: "vs0",
-          external: { clientCertificate: client.id, serverCaCertificates: [caUuid], servers: ["10.1.0.1"] },
-        });
-        return Promise.resolve({ keyManagerUuid: keyManager.id });
-      };
-      await expect(stack.up({ program: withoutCa })).rejects.toThrow(
+      await writeFile(
+        path.join(copy.dir, "program.ts"),
+        [
+          'import * as pulumi from "@pulumi/pulumi";',
+          'import { Certificate, KeyManager } from "pulumi-ontap-keymanager";',
+          "export function program(): Promise<Record<string, pulumi.Output<unknown>>> {",
+          "  const config = new pulumi.Config();",
+          '  const client = new Certificate("kmip-client", {',
+          '    svm: "vs0",',
+          '    type: "client",',
+          '    certificate: config.require("clientCertificate"),',
+          '    privateKey: config.requireSecret("clientKey"),',
+          "  });",
+          '  const keyManager = new KeyManager("key-manager", {',
+          '    svm: "vs0",',
+          `    external: { clientCertificate: client.id, serverCaCertificates: [${JSON.stringify(caUuid)}], servers: ["10.1.0.1"] },`,
+          "  });",
+          "  return Promise.resolve({ keyManagerUuid: keyManager.id });",
+          "}",
+          "",
+        ].join("\n"),
+      );
+      await expect(stack.up()).rejects.toThrow(
         new RegExp(
           `key manager ${String(outputs.keyManagerUuid)} \\(vs0\\) uses it as its server CA certificate`,
         ),
       );
       expect((await certificatesOnOntap()).map((c) => c.uuid)).toContain(caUuid);
       // Back to the example: nothing to do for the certificates.
-      const up = await stack.up({ program });
+      await copyFile(path.join(programDir, "program.ts"), path.join(copy.dir, "program.ts"));
+      const up = await stack.up();
       expect(up.changes["kmip-ca"]).toBeUndefined();
     },
     E2E_TEST_TIMEOUT_MS,
