@@ -121,6 +121,19 @@ export interface Simulator {
   checkOnboardPassphrase(passphrase: string): boolean;
   /** Marks a key server as holding keys in use (it cannot be deleted while no other server holds them: 65536700). */
   setServerHoldsKeys(keyManagerUuid: string, server: string, holds: boolean): void;
+  /**
+   * Later releases: sets the `status {code, message}` a key manager reports (an expensive field), or back to
+   * code 0 "No action needed at this time." with `undefined`. Nothing else changes (tests of health outputs).
+   */
+  setKeyManagerStatus(keyManagerUuid: string, status: { code: number; message: string } | undefined): void;
+  /**
+   * Later releases: marks a node (e.g. "cluster1-02") as missing the cluster's onboard keys, as after a node
+   * joins: its key-ids (9.11+, `/api/security/key-managers/{uuid}/keys/{node.uuid}/key-ids`) read
+   * `restored: false` until a PATCH `{onboard: {synchronize: true}}`. Needs an enabled onboard key manager.
+   */
+  setOnboardKeysMissing(node: string, missing: boolean): void;
+  /** Nodes currently missing the onboard keys. */
+  onboardKeysMissing(): string[];
   /** Key-manager records as `GET /api/security/key-managers?fields=*` shows them (never a passphrase). */
   keyManagers(): unknown[];
 }
