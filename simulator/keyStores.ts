@@ -215,7 +215,10 @@ export function registerKeyStoreRoutes(router: Router, env: Env): void {
               }
               const target = configOr908(uuid);
               if (!target.inactive) {
-                throw refused(Code.keyStoreAlreadyEnabled, "The specified keystore configuration is already enabled.");
+                throw refused(
+                  Code.keyStoreAlreadyEnabled,
+                  "The specified keystore configuration is already enabled.",
+                );
               }
               const owner = env.model.svms.get(target.svmUuid);
               const from = env.model.keyManagerOf(target.svmUuid);
@@ -272,11 +275,23 @@ export function registerKeyStoreRoutes(router: Router, env: Env): void {
           DELETE: (ctx) => {
             const uuid = ctx.params.uuid ?? "";
             const q = parseWriteQuery(ctx.pairs, {});
+            // Jobs end in order, so a delete sent during a switch would run after it: the switching state
+            // is the one seen when the request arrives.
+            const target = env.model.keyManagers.get(uuid);
+            const switchingAtRequest =
+              target !== undefined &&
+              env.model.configurationsOf(target.svmUuid).some((k) => isSwitching(env, k));
             return runWrite(env, ctx, q, {
               description: `DELETE ${base}/${uuid}`,
               successStatus: 200,
               apply: () => {
                 const km = configOr908(uuid);
+                if (switchingAtRequest) {
+                  throw refused(
+                    Code.keyStoreDeleteWhileSwitching,
+                    "Cannot delete an inactive key manager configuration while the keystore is in the switching state.",
+                  );
+                }
                 if (!km.inactive) {
                   throw refused(
                     Code.keyStoreEnabledCannotDelete,
@@ -288,13 +303,6 @@ export function registerKeyStoreRoutes(router: Router, env: Env): void {
                   throw refused(
                     Code.keyStoreDeleteAdminNeeds9161,
                     "An effective cluster version of ONTAP 9.16.1 or later is required to delete an inactive key manager on the admin SVM.",
-                  );
-                }
-                const scopeSwitching = env.model.configurationsOf(km.svmUuid).some((k) => isSwitching(env, k));
-                if (scopeSwitching) {
-                  throw refused(
-                    Code.keyStoreDeleteWhileSwitching,
-                    "Cannot delete an inactive key manager configuration while the keystore is in the switching state.",
                   );
                 }
                 env.model.keyManagers.delete(km.uuid);
@@ -315,7 +323,17 @@ function registerNodeAndKeyRoutes(router: Router, env: Env): void {
       _links: { self: { href: `/api/cluster/nodes/${nodeUuid(env, name)}` } },
     }));
   router.add("/api/cluster/nodes", {
-    GET: (ctx) => json(200, listResponse(nodes(), parseListQuery(ctx.pairs, nodeSpec), nodeSpec, "/api/cluster/nodes", ctx.rawQuery)),
+    GET: (ctx) =>
+      json(
+        200,
+        listResponse(
+          nodes(),
+          parseListQuery(ctx.pairs, nodeSpec),
+          nodeSpec,
+          "/api/cluster/nodes",
+          ctx.rawQuery,
+        ),
+      ),
   });
   if (!atLeast(env.release, 9, 11)) return;
   const base = "/api/security/key-managers/:uuid/keys/:node/key-ids";
