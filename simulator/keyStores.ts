@@ -342,7 +342,10 @@ function registerNodeAndKeyRoutes(router: Router, env: Env): void {
       const q = parseListQuery(ctx.pairs, keyIdSpec);
       const km = env.model.keyManagers.get(ctx.params.uuid ?? "");
       const node = nodeNames(env).find((n) => nodeUuid(env, n) === ctx.params.node);
-      if (!km || !node) throw notFound();
+      if (!km) {
+        throw refused("65537125", "The provided key manager UUID is not the UUID of a keymanager.");
+      }
+      if (!node) throw notFound();
       const href = `/api/security/key-managers/${km.uuid}/keys/${ctx.params.node ?? ""}/key-ids`;
       return json(200, listResponse(keyIds(env, km, node), q, keyIdSpec, href, ctx.rawQuery));
     },

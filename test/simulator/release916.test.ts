@@ -338,6 +338,12 @@ describe("health and sync controls", () => {
     expect(records(await c.get(`${KM}/${okm}/keys/${str(nodes[1]?.uuid)}/key-ids?restored=false`))).toEqual(
       [],
     );
+    expectError(
+      await c.get(`${KM}/00000000-0000-0000-0000-000000000000/keys/${str(nodes[1]?.uuid)}/key-ids`),
+      400,
+      "65537125",
+    );
+    expectError(await c.get(`${KM}/${okm}/keys/00000000-0000-0000-0000-000000000000/key-ids`), 404, "4");
     // The passphrase is unchanged by a sync.
     expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
   });
