@@ -5,6 +5,9 @@
  * by a control, and onboard key synchronisation (per-node key-ids, `onboard.synchronize`). 9.13 keeps its
  * behaviour where 9.16 differs.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
   Client,
@@ -360,4 +363,54 @@ describe("health and sync controls", () => {
       await v96.close();
     }
   });
+});
+
+test("inactive configurations, secondary servers, create_remove_timeout, status and missing-key marks survive a restart", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ontap-sim-916-"));
+  const stateFile = join(dir, "state.json");
+  try {
+    const first = await startSimulator({ ontapVersion: "9.16", jobDelayMs: 0, stateFile });
+    const fc = new Client(first);
+    const okm = str(
+      (await fc.post(`${KM}?${WAIT}`, { onboard: { passphrase: PASSPHRASE } })).headers.location,
+    )
+      .split("/")
+      .pop();
+    const kmip = str(
+      (await fc.post(`${KM}?${WAIT}&create_inactive=true`, clusterExternalBody())).headers.location,
+    )
+      .split("/")
+      .pop();
+    const ks = `${KM}/${kmip ?? ""}/key-servers/10.0.0.1%3A5696`;
+    expect(
+      (
+        await fc.patch(`${ks}?${WAIT}`, {
+          secondary_key_servers: ["ks2.example.com"],
+          create_remove_timeout: 7,
+        })
+      ).status,
+    ).toBe(200);
+    first.setKeyManagerStatus(okm ?? "", { code: 42, message: "m" });
+    first.setOnboardKeysMissing("cluster1-02", true);
+    await fc.close();
+    await first.close();
+
+    const second = await startSimulator({ ontapVersion: "9.16", jobDelayMs: 0, stateFile });
+    const sc = new Client(second);
+    try {
+      expect((await sc.get(`${KM}/${kmip ?? ""}?fields=enabled`)).body.enabled).toBe(false);
+      expect((await sc.get(`${KM}/${okm ?? ""}?fields=status`)).body.status).toEqual({
+        code: 42,
+        message: "m",
+      });
+      const server = (await sc.get(ks)).body;
+      expect([server.secondary_key_servers, server.create_remove_timeout]).toEqual([["ks2.example.com"], 7]);
+      expect(second.onboardKeysMissing()).toEqual(["cluster1-02"]);
+    } finally {
+      await sc.close();
+      await second.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
