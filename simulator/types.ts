@@ -6,7 +6,8 @@ export interface SimulatorOptions {
   port?: number;
   /**
    * ONTAP release to play, "9.6" by default (synchronous writes). Any later release ("9.13", "9.13.1") answers
-   * key-manager and key-server writes with 202 + a job and adds the later read-only fields.
+   * key-manager and key-server writes with 202 + a job and adds the later read-only fields; "9.16" and later
+   * also play inactive configurations, key stores and their switch, secondary key servers and wider timeouts.
    */
   ontapVersion?: string;
   /** Basic-auth user name. Default "admin". */

@@ -338,6 +338,7 @@ describe("health and sync controls", () => {
       ).status,
     ).toBe(200);
     expect(sim.onboardKeysMissing()).toEqual([]);
+    expect((await c.get("/__sim/onboard-keys-missing")).body.nodes).toEqual([]);
     expect(records(await c.get(`${KM}/${okm}/keys/${str(nodes[1]?.uuid)}/key-ids?restored=false`))).toEqual(
       [],
     );
