@@ -43,6 +43,12 @@ const renameBody = z.strictObject({ name: z.string(), new_name: z.string() });
 const volumeBody = z.strictObject({ svm: z.string(), name: z.string().optional() });
 const holdsKeysBody = z.strictObject({ key_manager: z.string(), server: z.string(), holds: z.boolean() });
 const passphraseBody = z.strictObject({ passphrase: z.string() });
+const statusBody = z.strictObject({
+  key_manager: z.string(),
+  code: z.number().int().optional(),
+  message: z.string().optional(),
+});
+const keysMissingBody = z.strictObject({ node: z.string(), missing: z.boolean() });
 
 function bad(message: string): Reply {
   return json(400, { error: { message, code: "2" } });
@@ -170,6 +176,28 @@ export function registerControlRoutes(router: Router, sim: Simulator): void {
       const b = parse(passphraseBody, ctx.body);
       if (isReply(b)) return b;
       return json(200, { matches: sim.checkOnboardPassphrase(b.passphrase) });
+    },
+  });
+  router.add("/__sim/key-manager-status", {
+    POST: (ctx) => {
+      const b = parse(statusBody, ctx.body);
+      if (isReply(b)) return b;
+      return guarded(() => {
+        const status = b.code === undefined ? undefined : { code: b.code, message: b.message ?? "" };
+        sim.setKeyManagerStatus(b.key_manager, status);
+        return json(200, {});
+      });
+    },
+  });
+  router.add("/__sim/onboard-keys-missing", {
+    GET: () => json(200, { nodes: sim.onboardKeysMissing() }),
+    POST: (ctx) => {
+      const b = parse(keysMissingBody, ctx.body);
+      if (isReply(b)) return b;
+      return guarded(() => {
+        sim.setOnboardKeysMissing(b.node, b.missing);
+        return json(200, { nodes: sim.onboardKeysMissing() });
+      });
     },
   });
 }

@@ -55,6 +55,25 @@ export const Code = {
   onboardOnlyAdminSvm: "65536916",
   rotationNeedsBoth: "65536917",
   passphraseLengthPost: "65536920",
+  // Key-server PATCH (9.11+ secondary servers; 9.14+ create_remove_timeout).
+  noServerValues: "65536880",
+  maxSecondaryServers: "65537400",
+  secondaryIsItsPrimary: "65538407",
+  secondaryDuplicates: "65538408",
+  secondaryFormat: "65538413",
+  secondaryIsAPrimary: "65538502",
+  // Key stores (PATCH/DELETE /api/security/key-stores/{uuid}, 9.14+; admin SVM 9.16+).
+  keyStoreEnabledCannotDelete: "65538905",
+  keyStoreNotFound: "65538908",
+  keyStoreEnabledRequired: "65538909",
+  keyStoreDisableUnsupported: "65538910",
+  keyStoreTypesOnDataSvm: "65539222",
+  keyStoreAlreadyEnabled: "65539218",
+  keyStoreNotActive: "65539212",
+  keyStoreAdminNeeds9161: "65539513",
+  keyStoreAdminTypes: "65539515",
+  keyStoreDeleteAdminNeeds9161: "65539521",
+  keyStoreDeleteWhileSwitching: "65539593",
 } as const;
 
 /** 404 code "4". */

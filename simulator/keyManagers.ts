@@ -42,8 +42,11 @@ const specCache = new Map<string, CollectionSpec>();
 
 /** 9.16 on: a scope may hold inactive configurations besides the active one, told apart by `enabled`. */
 function hasConfigurations(release: Release): boolean {
-  return release.generation > 9 || release.major >= 16;
+  return release.current;
 }
+
+/** Status of a key manager with nothing to do (ONTAP's code 0). */
+export const STATUS_OK = { code: 0, message: "No action needed at this time." } as const;
 
 /** Query spec of `/api/security/key-managers` for a release. */
 export function keyManagerSpec(release: Release): CollectionSpec {
@@ -64,6 +67,7 @@ export function keyManagerSpec(release: Release): CollectionSpec {
         timeout: true,
         username: true,
         ...(later ? { connectivity: CONNECTIVITY_SHAPE } : {}),
+        ...(configurations ? { secondary_key_servers: true } : {}),
       },
     },
     onboard: { enabled: true, ...(later ? { key_backup: true } : {}) },
@@ -74,7 +78,7 @@ export function keyManagerSpec(release: Release): CollectionSpec {
           is_default_data_at_rest_encryption_disabled: true,
         }
       : {}),
-    ...(configurations ? { enabled: true } : {}),
+    ...(configurations ? { enabled: true, configuration: { name: true, uuid: true } } : {}),
     _links: LINKS,
   };
   const spec: CollectionSpec = {
@@ -150,19 +154,27 @@ export function renderKeyManager(env: Env, km: KmRec): Record<string, unknown> {
         server: s.server,
         timeout: s.timeout,
         username: s.username,
-        ...(later ? { connectivity: connectivity(env) } : {}),
+        // Expensive and, on 9.16+, not available for an inactive configuration.
+        ...(later && !km.inactive ? { connectivity: connectivity(env) } : {}),
+        // In a key-manager record the secondary servers are ONE comma-separated string (key-server records:
+        // an array); absent when there are none.
+        ...(hasConfigurations(env.release) && s.secondary?.length
+          ? { secondary_key_servers: s.secondary.join(",") }
+          : {}),
       })),
     };
   }
   if (km.onboard)
     rec.onboard = { enabled: true, ...(later ? { key_backup: keyBackup(km.onboard.backupSeed) } : {}) };
   if (later) {
-    rec.status = { code: 0, message: "No action needed at this time." };
+    if (!km.inactive) rec.status = km.status ? { ...km.status } : { ...STATUS_OK };
     rec.volume_encryption = { supported: true, message: "", code: 0 };
     rec.is_default_data_at_rest_encryption_disabled = false;
   }
-  // The simulator keeps one configuration per scope: the active one.
-  if (hasConfigurations(env.release)) rec.enabled = true;
+  if (hasConfigurations(env.release)) {
+    rec.enabled = !km.inactive;
+    rec.configuration = { name: km.configName ?? "default", uuid: km.uuid };
+  }
   rec._links = { self: { href: `/api/security/key-managers/${km.uuid}` } };
   return rec;
 }
@@ -314,7 +326,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
     },
 
     POST: (ctx) => {
-      const q = parseWriteQuery(ctx.pairs, { returnRecords: true });
+      const q = parseWriteQuery(ctx.pairs, { returnRecords: true, createInactive: env.release.current });
       const body = parseBody(postSchema(env.release.later), ctx.body, isReadable);
       const owner = resolveSvm(env, body.svm);
       if (body.external && body.onboard) throw invalidContext("onboard", "external");
@@ -339,7 +351,12 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
         description: `POST ${base}`,
         successStatus: 201,
         apply: () => {
-          const existing = env.model.keyManagerOf(owner.uuid);
+          // create_inactive: a configuration beside the enabled one; only one inactive one of each kind.
+          const existing = q.createInactive
+            ? env.model
+                .configurationsOf(owner.uuid)
+                .find((k) => k.inactive && (passphrase !== undefined ? k.onboard : k.external))
+            : env.model.keyManagerOf(owner.uuid);
           let km: KmRec;
           if (passphrase !== undefined) {
             if (!passphraseValid(passphrase)) {
@@ -356,7 +373,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
                 "svm",
               );
             }
-            if (existing?.onboard) {
+            if (existing?.onboard || (q.createInactive && env.model.keyManagerOf(owner.uuid)?.onboard)) {
               throw refused(Code.onboardAlreadyEnabled, "Onboard key management is already configured.");
             }
             if (existing) {
@@ -370,6 +387,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
               svmUuid: owner.uuid,
               onboard: { passphrase: hashSecret(passphrase), backupSeed: randomBytes(32).toString("hex") },
             };
+            if (q.createInactive) km.inactive = true;
           } else {
             if (existing) {
               throw refused(
@@ -416,6 +434,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
                 servers,
               },
             };
+            if (q.createInactive) km.inactive = true;
           }
           env.model.keyManagers.set(km.uuid, km);
           const location = { location: `${base}/${km.uuid}` };
@@ -524,6 +543,22 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
                 'Field "onboard" cannot be used with a key manager in external mode.',
                 "onboard",
               );
+            }
+            if (ob.synchronize !== undefined && ob.passphrase === undefined) {
+              // Sync: copies the onboard keys to the nodes that miss them. With existing_passphrase (the
+              // MetroCluster partner-site form) the passphrase must be the one in use.
+              if (
+                ob.existing_passphrase !== undefined &&
+                !secretMatches(km.onboard.passphrase, ob.existing_passphrase)
+              ) {
+                throw refused(
+                  Code.existingPassphraseWrong,
+                  "The existing passphrase is not correct.",
+                  "onboard.existing_passphrase",
+                );
+              }
+              if (ob.synchronize) delete km.onboard.missingKeysOn;
+              return json(200, {});
             }
             const rotating = ob.passphrase !== undefined || ob.existing_passphrase !== undefined;
             if (rotating || !("synchronize" in ob)) {

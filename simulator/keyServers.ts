@@ -25,12 +25,21 @@ import { type KmRec, type ServerRec, hashSecret } from "./state";
 import { checkRange, parseBody } from "./validate";
 import { runWrite } from "./writes";
 
-const specCache = new Map<boolean, CollectionSpec>();
+const specCache = new Map<string, CollectionSpec>();
+
+/** Default `create_remove_timeout` (9.16+; the reference documents no default: the I/O timeout's is used). */
+export const DEFAULT_CREATE_REMOVE_TIMEOUT = 25;
+
+/** Lowest key-server timeout a release accepts: 9.14 on document -1 (wait indefinitely) and 0 (do not wait). */
+export function minTimeout(release: Release): number {
+  return release.current ? -1 : 1;
+}
 
 /** Query spec of `/api/security/key-managers/{uuid}/key-servers` for a release. */
 export function keyServerSpec(release: Release): CollectionSpec {
   const later = release.later;
-  const cached = specCache.get(later);
+  const key = `${later}/${release.current}`;
+  const cached = specCache.get(key);
   if (cached) return cached;
   const spec: CollectionSpec = {
     shape: {
@@ -39,15 +48,16 @@ export function keyServerSpec(release: Release): CollectionSpec {
       timeout: true,
       username: true,
       ...(later ? { connectivity: CONNECTIVITY_SHAPE } : {}),
+      ...(release.current ? { secondary_key_servers: true, create_remove_timeout: true } : {}),
       _links: LINKS,
     },
-    arrays: ["connectivity.node_states"],
+    arrays: ["connectivity.node_states", ...(release.current ? ["secondary_key_servers"] : [])],
     expensive: later ? ["connectivity"] : [],
     writeOnly: later ? ["password"] : [],
     keys: ["uuid", "server"],
     defaultFields: ["uuid", "server"],
   };
-  specCache.set(later, spec);
+  specCache.set(key, spec);
   return spec;
 }
 
@@ -63,7 +73,14 @@ export function renderKeyServer(env: Env, km: KmRec, s: ServerRec): Record<strin
     server: s.server,
     timeout: s.timeout,
     username: s.username,
-    ...(env.release.later ? { connectivity: connectivity(env) } : {}),
+    ...(env.release.later && !km.inactive ? { connectivity: connectivity(env) } : {}),
+    ...(env.release.current
+      ? {
+          // An array here (a key-manager record has one comma-separated string); absent when there are none.
+          ...(s.secondary?.length ? { secondary_key_servers: [...s.secondary] } : {}),
+          create_remove_timeout: s.createRemoveTimeout ?? DEFAULT_CREATE_REMOVE_TIMEOUT,
+        }
+      : {}),
     _links: { self: { href: keyServerHref(km.uuid, s.server) } },
   };
 }
@@ -79,6 +96,8 @@ interface PatchBody {
   timeout?: number;
   username?: string;
   password?: string;
+  secondary_key_servers?: string[];
+  create_remove_timeout?: number;
 }
 const patchSchema96: z.ZodType<PatchBody> = z.strictObject({
   timeout: z.number().int().optional(),
@@ -89,6 +108,57 @@ const patchSchemaLater: z.ZodType<PatchBody> = z.strictObject({
   username: z.string().optional(),
   password: z.string().optional(),
 });
+
+const patchSchemaCurrent: z.ZodType<PatchBody> = z.strictObject({
+  timeout: z.number().int().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  secondary_key_servers: z.array(z.string()).optional(),
+  create_remove_timeout: z.number().int().optional(),
+});
+
+/**
+ * Checks secondary key servers against their primary and the key manager's other primaries (9.16+; the
+ * reference's codes are those of the key-server PATCH) and returns them as given, trimmed.
+ */
+function checkSecondaries(list: string[], primary: ServerRec, all: ServerRec[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of list) {
+    const n = normalizeServer(raw.trim());
+    if ("problem" in n) {
+      throw refused(
+        Code.secondaryFormat,
+        `A secondary key server address is not formatted correctly: ${n.problem}.`,
+        "secondary_key_servers",
+      );
+    }
+    if (n.server === primary.server) {
+      throw refused(
+        Code.secondaryIsItsPrimary,
+        "A secondary key server is a duplicate of the associated primary key server.",
+        "secondary_key_servers",
+      );
+    }
+    if (all.some((o) => o !== primary && o.server === n.server)) {
+      throw refused(
+        Code.secondaryIsAPrimary,
+        "A secondary key server is also a primary key server.",
+        "secondary_key_servers",
+      );
+    }
+    if (seen.has(n.server)) {
+      throw refused(
+        Code.secondaryDuplicates,
+        "The list of secondary key servers contains duplicates.",
+        "secondary_key_servers",
+      );
+    }
+    seen.add(n.server);
+    out.push(raw.trim());
+  }
+  return out;
+}
 
 /** Looks a server up by its path form (raw or URL-decoded `host:port`; a missing port means 5696). */
 function findServer(km: KmRec, pathServer: string): ServerRec | undefined {
@@ -101,6 +171,10 @@ function findServer(km: KmRec, pathServer: string): ServerRec | undefined {
 export function registerKeyServerRoutes(router: Router, env: Env): void {
   const spec = keyServerSpec(env.release);
   const shapePaths = new Set(["uuid", "server", "timeout", "username", "connectivity", "_links"]);
+  if (env.release.current) {
+    shapePaths.add("secondary_key_servers");
+    shapePaths.add("create_remove_timeout");
+  }
   const isReadable = (p: string): boolean => shapePaths.has(p) && (env.release.later || p !== "connectivity");
   const kmOr404 = (uuid: string | undefined): KmRec => {
     const km = env.model.keyManagers.get(uuid ?? "");
@@ -188,12 +262,24 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
       const q = parseWriteQuery(ctx.pairs, {});
       const kmUuid = kmOr404(ctx.params.uuid).uuid;
       const pathServer = ctx.params.server ?? "";
-      const body = parseBody(env.release.later ? patchSchemaLater : patchSchema96, ctx.body, isReadable);
+      const schema = env.release.current
+        ? patchSchemaCurrent
+        : env.release.later
+          ? patchSchemaLater
+          : patchSchema96;
+      const body = parseBody(schema, ctx.body, isReadable);
       const password = body.password;
-      if (body.timeout === undefined && body.username === undefined && password === undefined) {
+      if (
+        body.timeout === undefined &&
+        body.username === undefined &&
+        password === undefined &&
+        body.secondary_key_servers === undefined &&
+        body.create_remove_timeout === undefined
+      ) {
         throw new OntapError(400, "262190", "You must provide one or more values to apply your changes.");
       }
-      checkRange(body.timeout, 1, 60, "timeout");
+      checkRange(body.timeout, minTimeout(env.release), 60, "timeout");
+      checkRange(body.create_remove_timeout, -1, 60, "create_remove_timeout");
       return runWrite(env, ctx, q, {
         description: `PATCH /api/security/key-managers/${kmUuid}/key-servers/${pathServer}`,
         successStatus: 200,
@@ -210,7 +296,13 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
               "username",
             );
           }
+          const secondary =
+            body.secondary_key_servers === undefined
+              ? undefined
+              : checkSecondaries(body.secondary_key_servers, s, km.external?.servers ?? []);
           if (body.timeout !== undefined) s.timeout = body.timeout;
+          if (secondary !== undefined) s.secondary = secondary;
+          if (body.create_remove_timeout !== undefined) s.createRemoveTimeout = body.create_remove_timeout;
           s.username = username;
           if (password !== undefined) s.password = hashSecret(password);
           return json(200, {});

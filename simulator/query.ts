@@ -55,6 +55,8 @@ export interface WriteQuery {
   returnRecords: boolean;
   returnTimeout: number;
   force: boolean;
+  /** POST key-managers `create_inactive` (9.16+). */
+  createInactive: boolean;
 }
 
 type Rec = Record<string, unknown>;
@@ -152,14 +154,15 @@ export function parseInstanceQuery(pairs: [string, string][], spec: CollectionSp
 /** Parses the query of a write (POST/PATCH/DELETE): `return_records` on POST, `force` where allowed. */
 export function parseWriteQuery(
   pairs: [string, string][],
-  allowed: { returnRecords?: boolean; force?: boolean },
+  allowed: { returnRecords?: boolean; force?: boolean; createInactive?: boolean },
 ): WriteQuery {
   refuseSecretsInQuery(pairs);
-  const q: WriteQuery = { returnRecords: false, returnTimeout: 0, force: false };
+  const q: WriteQuery = { returnRecords: false, returnTimeout: 0, force: false, createInactive: false };
   for (const [name, value] of pairs) {
     if (name === "return_timeout") q.returnTimeout = parseInt0(name, value, 0, 120);
     else if (name === "return_records" && allowed.returnRecords) q.returnRecords = parseBool(name, value);
     else if (name === "force" && allowed.force) q.force = parseBool(name, value);
+    else if (name === "create_inactive" && allowed.createInactive) q.createInactive = parseBool(name, value);
     else throw unexpectedArgument(name);
   }
   return q;

@@ -9,6 +9,19 @@ export interface Release {
   readonly later: boolean;
   /** `version.full` of `GET /api/cluster`. */
   readonly full: string;
+  /**
+   * 9.16 on: several configurations per scope (`enabled`, `configuration`, `create_inactive`), key-store
+   * `state`, switching the admin SVM between onboard and external through `/api/security/key-stores`,
+   * key-server `secondary_key_servers` and `create_remove_timeout`, timeouts -1 to 60, the per-node key-id
+   * listing. Earlier releases keep the behaviour they had (some of these exist on a real 9.11-9.15 cluster:
+   * see the README's "9.16 and later").
+   */
+  readonly current: boolean;
+}
+
+/** Whether the release is `generation.major` or later. */
+export function atLeast(r: Release, generation: number, major: number): boolean {
+  return r.generation > generation || (r.generation === generation && r.major >= major);
 }
 
 /** Parses "9.6", "9.13" or "9.13.1"; the key-managers API starts at 9.6, so earlier releases are refused. */
@@ -29,6 +42,7 @@ export function parseRelease(label: string): Release {
     major,
     minor,
     later,
+    current: generation > 9 || major >= 16,
     full: `NetApp Release ${generation}.${major}.${minor}: Thu Jan 01 00:00:00 UTC 2026`,
   };
 }

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { registerCertificateRoutes } from "./certificates";
 import { registerClusterRoutes } from "./cluster";
 import { registerControlRoutes } from "./control";
-import type { Env } from "./env";
+import { type Env, nodeNames } from "./env";
 import { OntapError } from "./errors";
 import { FaultRegistry } from "./faults";
 import { type Ctx, type Reply, errorReply } from "./http";
@@ -14,6 +14,7 @@ import { newUuid } from "./ids";
 import { JobRunner } from "./jobs";
 import { keyManagerSpec, registerKeyManagerRoutes, renderKeyManager } from "./keyManagers";
 import { registerKeyServerRoutes } from "./keyServers";
+import { registerKeyStoreRoutes } from "./keyStores";
 import { project, queryPairs } from "./query";
 import { type Release, parseRelease } from "./release";
 import { Router } from "./router";
@@ -158,6 +159,7 @@ class SimulatorImpl implements Simulator {
     registerVolumeRoutes(this.router, this.env);
     registerKeyManagerRoutes(this.router, this.env);
     registerKeyServerRoutes(this.router, this.env);
+    registerKeyStoreRoutes(this.router, this.env);
     registerControlRoutes(this.control, this);
 
     server.on("connection", (s: Socket) => {
@@ -290,6 +292,35 @@ class SimulatorImpl implements Simulator {
     if (!s) throw new Error(`key manager ${keyManagerUuid} has no key server "${server}"`);
     s.holdsKeys = holds;
     this.persist();
+  }
+
+  setKeyManagerStatus(keyManagerUuid: string, status: { code: number; message: string } | undefined): void {
+    if (!this.env.release.later) throw new Error("key-manager status exists from ONTAP 9.7 on");
+    const km = this.env.model.keyManagers.get(keyManagerUuid);
+    if (!km) throw new Error(`no key manager ${keyManagerUuid}`);
+    if (status) km.status = { code: status.code, message: status.message };
+    else delete km.status;
+    this.persist();
+  }
+
+  setOnboardKeysMissing(node: string, missing: boolean): void {
+    if (!this.env.release.later) throw new Error("onboard synchronize exists from ONTAP 9.7 on");
+    const km = this.env.model.keyManagerOf(this.env.model.adminSvm().uuid);
+    if (!km?.onboard) throw new Error("the cluster has no enabled onboard key manager");
+    if (!nodeNames(this.env).includes(node)) {
+      throw new Error(`no node "${node}" (nodes: ${nodeNames(this.env).join(", ")})`);
+    }
+    const set = new Set(km.onboard.missingKeysOn ?? []);
+    if (missing) set.add(node);
+    else set.delete(node);
+    if (set.size) km.onboard.missingKeysOn = [...set].sort();
+    else delete km.onboard.missingKeysOn;
+    this.persist();
+  }
+
+  onboardKeysMissing(): string[] {
+    const km = this.env.model.keyManagerOf(this.env.model.adminSvm().uuid);
+    return [...(km?.onboard?.missingKeysOn ?? [])];
   }
 
   keyManagers(): unknown[] {

@@ -54,6 +54,16 @@ export interface ServerRec {
   username: string;
   password?: SecretHash;
   holdsKeys: boolean;
+  /** 9.16+: secondary key servers of this primary (clustered KMIP), normalised `host[:port]` as given. */
+  secondary?: string[];
+  /** 9.16+: timeout of key create/remove operations (seconds; -1 waits indefinitely, 0 does not wait). */
+  createRemoveTimeout?: number;
+}
+
+/** What a test set as a key manager's `status` (later releases); absent: "No action needed". */
+export interface StatusRec {
+  code: number;
+  message: string;
 }
 
 /** A key manager: exactly one of `external` and `onboard`. `svmUuid` is the admin SVM for cluster scope. */
@@ -61,7 +71,20 @@ export interface KmRec {
   uuid: string;
   svmUuid: string;
   external?: { clientCertificate: string; serverCaCertificates: string[]; servers: ServerRec[] };
-  onboard?: { passphrase: SecretHash; backupSeed: string };
+  onboard?: {
+    passphrase: SecretHash;
+    backupSeed: string;
+    /** Nodes whose copy of the onboard keys is incomplete (a node joined; MetroCluster partner site). */
+    missingKeysOn?: string[];
+  };
+  /** 9.16+: an inactive configuration beside the scope's enabled one (absent: enabled). */
+  inactive?: boolean;
+  /** 9.16+: `configuration.name` (absent: "default"). */
+  configName?: string;
+  /** 9.16+: uuid of the key-store switch job to or from this configuration (`switching` while it runs). */
+  switching?: string;
+  /** Status set by a test control (absent: code 0). */
+  status?: StatusRec;
 }
 
 /** A volume, only there to make key-manager deletes refusable. */
@@ -120,10 +143,15 @@ export class Model {
     return undefined;
   }
 
-  /** The key manager of an SVM's scope (the admin SVM's is the cluster one). */
+  /** The enabled key manager of an SVM's scope (the admin SVM's is the cluster one); inactive ones are skipped. */
   keyManagerOf(svmUuid: string): KmRec | undefined {
-    for (const k of this.keyManagers.values()) if (k.svmUuid === svmUuid) return k;
+    for (const k of this.keyManagers.values()) if (k.svmUuid === svmUuid && !k.inactive) return k;
     return undefined;
+  }
+
+  /** Every configuration of a scope, enabled and inactive (9.16+). */
+  configurationsOf(svmUuid: string): KmRec[] {
+    return [...this.keyManagers.values()].filter((k) => k.svmUuid === svmUuid);
   }
 
   /** The key manager that holds an SVM's volume keys: its own, else the cluster's. */
@@ -223,11 +251,23 @@ const stateFileSchema = z.object({
               username: z.string(),
               password: secretHash.optional(),
               holdsKeys: z.boolean(),
+              secondary: z.array(z.string()).optional(),
+              createRemoveTimeout: z.number().optional(),
             }),
           ),
         })
         .optional(),
-      onboard: z.object({ passphrase: secretHash, backupSeed: z.string() }).optional(),
+      onboard: z
+        .object({
+          passphrase: secretHash,
+          backupSeed: z.string(),
+          missingKeysOn: z.array(z.string()).optional(),
+        })
+        .optional(),
+      inactive: z.boolean().optional(),
+      configName: z.string().optional(),
+      switching: z.string().optional(),
+      status: z.object({ code: z.number(), message: z.string() }).optional(),
     }),
   ),
   volumes: z.array(

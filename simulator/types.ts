@@ -6,7 +6,8 @@ export interface SimulatorOptions {
   port?: number;
   /**
    * ONTAP release to play, "9.6" by default (synchronous writes). Any later release ("9.13", "9.13.1") answers
-   * key-manager and key-server writes with 202 + a job and adds the later read-only fields.
+   * key-manager and key-server writes with 202 + a job and adds the later read-only fields; "9.16" and later
+   * also play inactive configurations, key stores and their switch, secondary key servers and wider timeouts.
    */
   ontapVersion?: string;
   /** Basic-auth user name. Default "admin". */
@@ -121,6 +122,19 @@ export interface Simulator {
   checkOnboardPassphrase(passphrase: string): boolean;
   /** Marks a key server as holding keys in use (it cannot be deleted while no other server holds them: 65536700). */
   setServerHoldsKeys(keyManagerUuid: string, server: string, holds: boolean): void;
+  /**
+   * Later releases: sets the `status {code, message}` a key manager reports (an expensive field), or back to
+   * code 0 "No action needed at this time." with `undefined`. Nothing else changes (tests of health outputs).
+   */
+  setKeyManagerStatus(keyManagerUuid: string, status: { code: number; message: string } | undefined): void;
+  /**
+   * Later releases: marks a node (e.g. "cluster1-02") as missing the cluster's onboard keys, as after a node
+   * joins: its key-ids (9.11+, `/api/security/key-managers/{uuid}/keys/{node.uuid}/key-ids`) read
+   * `restored: false` until a PATCH `{onboard: {synchronize: true}}`. Needs an enabled onboard key manager.
+   */
+  setOnboardKeysMissing(node: string, missing: boolean): void;
+  /** Nodes currently missing the onboard keys. */
+  onboardKeysMissing(): string[];
   /** Key-manager records as `GET /api/security/key-managers?fields=*` shows them (never a passphrase). */
   keyManagers(): unknown[];
 }
