@@ -10,8 +10,8 @@ import type { ConfigMap } from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
 import { program } from "../../examples/certificates/program";
 import { Certificate, KeyManager } from "../../provider";
-import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import { type Pem, caCertificate, clientCertificate, keyPair } from "../support/certs";
 import {

@@ -33,7 +33,6 @@ import {
   DEFAULT_SERVER_TIMEOUT,
   DEFAULT_SERVER_USERNAME,
   buildKeyServerOutputs,
-  canonicalServerAddress,
   checkKeyServer,
   diffKeyServer,
   isKnownKeyServerInputs,
