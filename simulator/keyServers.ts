@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
-import { Code, OntapError, invalidContext, missingValue, notFound, refused } from "./errors";
+import { Code, SimulatedOntapError, invalidContext, missingValue, notFound, refused } from "./errors";
 import { json } from "./http";
 import {
   CONNECTIVITY_SHAPE,
@@ -116,7 +116,7 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
     }
     return km.external;
   };
-  const notConfigured = (server: string): OntapError =>
+  const notConfigured = (server: string): SimulatedOntapError =>
     refused(
       Code.serverNotConfigured,
       `Key server "${server}" is not configured for this key manager.`,
@@ -191,7 +191,11 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
       const body = parseBody(env.release.later ? patchSchemaLater : patchSchema96, ctx.body, isReadable);
       const password = body.password;
       if (body.timeout === undefined && body.username === undefined && password === undefined) {
-        throw new OntapError(400, "262190", "You must provide one or more values to apply your changes.");
+        throw new SimulatedOntapError(
+          400,
+          "262190",
+          "You must provide one or more values to apply your changes.",
+        );
       }
       checkRange(body.timeout, 1, 60, "timeout");
       return runWrite(env, ctx, q, {
