@@ -3,23 +3,25 @@
  * job-failure, respond), SVM renames, latency, the request log and TLS handshake count, and the `/__sim/` HTTP endpoints.
  */
 import * as https from "node:https";
-import { type Simulator, startSimulator } from "../../simulator";
-import { Client, PASSPHRASE, createKm, eventually, expectError, externalBody, records } from "./helpers";
+import type { Simulator } from "../../simulator";
+import {
+  Client,
+  PASSPHRASE,
+  createKm,
+  eventually,
+  expectError,
+  externalBody,
+  records,
+  useSimulator,
+} from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-  c = new Client(sim);
+useSimulator({}, (started, client) => {
+  sim = started;
+  c = client;
 });
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
 
 const KM = "/api/security/key-managers";
 

@@ -16,22 +16,16 @@ import {
   list,
   records,
   str,
+  useSimulator,
 } from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator({ ontapVersion: "9.13", jobDelayMs: 20 });
-  c = new Client(sim);
+useSimulator({ ontapVersion: "9.13", jobDelayMs: 20 }, (started, client) => {
+  sim = started;
+  c = client;
 });
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
 
 const KM = "/api/security/key-managers";
 
