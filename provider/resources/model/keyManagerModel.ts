@@ -32,7 +32,7 @@ import {
   type CheckResult,
   type FailureAddressing,
   addIssue,
-  formatPath,
+  parseStoredOutputs,
   issuesToFailures,
   messages,
   parseWithin,
@@ -689,8 +689,5 @@ const keyManagerOutputsSchema = z.object({
  * @throws Error naming the invalid fields (never their values).
  */
 export function parseKeyManagerOutputs(state: unknown): KeyManagerOutputs {
-  const parsed = keyManagerOutputsSchema.safeParse(sanitizeInputs(state));
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
-  throw new Error(`stored KeyManager state is not valid: ${fields}`);
+  return parseStoredOutputs("KeyManager", keyManagerOutputsSchema, state);
 }

@@ -19,7 +19,7 @@ import {
   type CheckFailure,
   type CheckResult,
   type FailureAddressing,
-  formatPath,
+  parseStoredOutputs,
   issuesToFailures,
   messages,
   sanitizeInputs,
@@ -208,10 +208,7 @@ const keyServerOutputsSchema = z.object({
  * @throws Error naming the invalid fields (never their values).
  */
 export function parseKeyServerOutputs(state: unknown): KeyServerOutputs {
-  const parsed = keyServerOutputsSchema.safeParse(sanitizeInputs(state));
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
-  throw new Error(`stored KeyServer state is not valid: ${fields}`);
+  return parseStoredOutputs("KeyServer", keyServerOutputsSchema, state);
 }
 
 /** A key server's connectivity as ONTAP last reported it (9.7 and later), in output form. */
