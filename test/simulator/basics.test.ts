@@ -10,10 +10,7 @@ import { Client, expectError, records, str, useSimulator } from "./helpers";
 let sim: Simulator;
 let c: Client;
 
-useSimulator({}, (started, client) => {
-  sim = started;
-  c = client;
-});
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 describe("transport", () => {
   test("serves HTTPS on 127.0.0.1 with a certificate that its caCert verifies", async () => {

@@ -21,10 +21,7 @@ let sim: Simulator;
 let c: Client;
 const logLines: string[] = [];
 
-useSimulator({ log: (l) => logLines.push(l) }, (started, client) => {
-  sim = started;
-  c = client;
-});
+useSimulator({ log: (l) => logLines.push(l) }, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 

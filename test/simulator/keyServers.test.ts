@@ -17,10 +17,7 @@ import {
 let sim: Simulator;
 let c: Client;
 
-useSimulator({}, (started, client) => {
-  sim = started;
-  c = client;
-});
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 const ks = (km: string, server?: string): string =>

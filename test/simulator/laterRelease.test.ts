@@ -22,10 +22,7 @@ import {
 let sim: Simulator;
 let c: Client;
 
-useSimulator({ ontapVersion: "9.13", jobDelayMs: 20 }, (started, client) => {
-  sim = started;
-  c = client;
-});
+useSimulator({ ontapVersion: "9.13", jobDelayMs: 20 }, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 

@@ -9,10 +9,7 @@ import { Client, type Res, createKm, expectError, externalBody, records, str, us
 let sim: Simulator;
 let c: Client;
 
-useSimulator({}, (started, client) => {
-  sim = started;
-  c = client;
-});
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 
