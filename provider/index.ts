@@ -24,5 +24,7 @@ export {
 export { Certificate, certificateProvider, type CertificateArgs } from "./resources/certificate";
 export type { ServerManagement } from "./resources/model/plan";
 
-/** The package version, as published. */
-export const version = "0.1.0";
+/** The package version, as published: read from the package's own package.json, so it cannot go stale. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- JSON outside rootDir; the package resolves itself
+export const version: string = (require("pulumi-ontap-keymanager/package.json") as { version: string })
+  .version;

@@ -8,8 +8,15 @@
  */
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { type Simulator, startSimulator } from "pulumi-ontap-keymanager/simulator";
-import { type Changes, type EngineStack, REPO_ROOT, getPulumiDir, ontapConfig, openStack } from "./engine";
-import { OntapAdmin } from "./ontapAdmin";
+import {
+  type Changes,
+  type EngineStack,
+  REPO_ROOT,
+  getPulumiDir,
+  ontapConfig,
+  openStack,
+} from "../test/support/automation";
+import { OntapAdmin } from "../test/support/ontapAdmin";
 import * as path from "node:path";
 
 const started = Date.now();

@@ -1,7 +1,14 @@
 import { X509Certificate, createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { z } from "zod";
 import type { Env } from "./env";
-import { OntapError, invalidValue, missingValue, notFound, refused, unexpectedArgument } from "./errors";
+import {
+  SimulatedOntapError,
+  invalidValue,
+  missingValue,
+  notFound,
+  refused,
+  unexpectedArgument,
+} from "./errors";
 import { json } from "./http";
 import { newUuid, stableHex, stableUuid } from "./ids";
 import { ontapTime } from "./jobs";
@@ -230,7 +237,7 @@ function install(env: Env, body: z.infer<typeof postSchema>, owner: SvmRec): Cer
   const name = body.name ?? `${commonNameOf(cert.subject) || owner.name}_${serial}`;
   for (const c of env.model.certificates.values()) {
     if (c.svmUuid === owner.uuid && c.name === name) {
-      throw new OntapError(409, CertCode.duplicate, "duplicate entry", "name");
+      throw new SimulatedOntapError(409, CertCode.duplicate, "duplicate entry", "name");
     }
   }
   const ski = keyIdentifier(cert);

@@ -4,7 +4,7 @@
  */
 
 /** An ONTAP error: HTTP status + `{error: {message, code, target}}`. Messages never carry secrets. */
-export class OntapError extends Error {
+export class SimulatedOntapError extends Error {
   constructor(
     /** HTTP status to answer with. */
     readonly status: number,
@@ -15,7 +15,7 @@ export class OntapError extends Error {
     readonly target?: string,
   ) {
     super(message);
-    this.name = "OntapError";
+    this.name = "SimulatedOntapError";
   }
 
   /** Whether the key-manager subsystem (not the REST framework) raised it: those become job failures. */
@@ -77,41 +77,51 @@ export const Code = {
 } as const;
 
 /** 404 code "4". */
-export function notFound(): OntapError {
-  return new OntapError(404, "4", "entry doesn't exist");
+export function notFound(): SimulatedOntapError {
+  return new SimulatedOntapError(404, "4", "entry doesn't exist");
 }
 
 /** 400 262179: a body field or query parameter the operation does not know. */
-export function unexpectedArgument(name: string): OntapError {
-  return new OntapError(400, "262179", `Unexpected argument "${name}".`, name);
+export function unexpectedArgument(name: string): SimulatedOntapError {
+  return new SimulatedOntapError(400, "262179", `Unexpected argument "${name}".`, name);
 }
 
 /** 400 262196: a readable field that this operation cannot set. */
-export function cannotSet(name: string): OntapError {
-  return new OntapError(400, "262196", `Field "${name}" cannot be set in this operation.`, name);
+export function cannotSet(name: string): SimulatedOntapError {
+  return new SimulatedOntapError(400, "262196", `Field "${name}" cannot be set in this operation.`, name);
 }
 
 /** 400 262185: a body field with a value of the wrong type or format (the value is never echoed). */
-export function invalidValue(name: string, why?: string): OntapError {
-  return new OntapError(400, "262185", `Invalid value for field "${name}"${why ? `: ${why}` : ""}.`, name);
+export function invalidValue(name: string, why?: string): SimulatedOntapError {
+  return new SimulatedOntapError(
+    400,
+    "262185",
+    `Invalid value for field "${name}"${why ? `: ${why}` : ""}.`,
+    name,
+  );
 }
 
 /** 400 262197: a query parameter with an invalid value. */
-export function invalidQueryValue(name: string, value: string): OntapError {
-  return new OntapError(400, "262197", `The value "${value}" is invalid for field "${name}".`, name);
+export function invalidQueryValue(name: string, value: string): SimulatedOntapError {
+  return new SimulatedOntapError(400, "262197", `The value "${value}" is invalid for field "${name}".`, name);
 }
 
 /** 400 262177: a required field is missing. */
-export function missingValue(name: string): OntapError {
-  return new OntapError(400, "262177", `Missing value for field "${name}".`, name);
+export function missingValue(name: string): SimulatedOntapError {
+  return new SimulatedOntapError(400, "262177", `Missing value for field "${name}".`, name);
 }
 
 /** 400 262186: two fields that cannot be given together. */
-export function invalidContext(name: string, other: string): OntapError {
-  return new OntapError(400, "262186", `Field "${name}" cannot be used with field "${other}".`, name);
+export function invalidContext(name: string, other: string): SimulatedOntapError {
+  return new SimulatedOntapError(
+    400,
+    "262186",
+    `Field "${name}" cannot be used with field "${other}".`,
+    name,
+  );
 }
 
 /** 400 with a key-manager subsystem code. */
-export function refused(code: string, message: string, target?: string): OntapError {
-  return new OntapError(400, code, message, target);
+export function refused(code: string, message: string, target?: string): SimulatedOntapError {
+  return new SimulatedOntapError(400, code, message, target);
 }

@@ -1,4 +1,4 @@
-import type { OntapError } from "./errors";
+import type { SimulatedOntapError } from "./errors";
 
 /** A handler's answer. */
 export interface Reply {
@@ -31,6 +31,6 @@ export function json(status: number, body: unknown, headers?: Record<string, str
 }
 
 /** The reply for an ONTAP error. */
-export function errorReply(e: OntapError): Reply {
+export function errorReply(e: SimulatedOntapError): Reply {
   return { status: e.status, body: e.body() };
 }

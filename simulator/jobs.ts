@@ -1,4 +1,4 @@
-import { OntapError } from "./errors";
+import { SimulatedOntapError } from "./errors";
 import { newUuid } from "./ids";
 import { LINKS, type CollectionSpec } from "./query";
 
@@ -72,13 +72,13 @@ export class JobRunner {
     });
     const finish = (): void => {
       try {
-        if (failure) throw new OntapError(400, String(failure.code), failure.message);
+        if (failure) throw new SimulatedOntapError(400, String(failure.code), failure.message);
         work();
         Object.assign(job, { state: "success", message: "success", code: 0 });
       } catch (e) {
-        if (!(e instanceof OntapError)) this.onError(e);
-        const code = e instanceof OntapError ? e.code : "1";
-        const message = e instanceof OntapError ? e.message : "internal error";
+        if (!(e instanceof SimulatedOntapError)) this.onError(e);
+        const code = e instanceof SimulatedOntapError ? e.code : "1";
+        const message = e instanceof SimulatedOntapError ? e.message : "internal error";
         Object.assign(job, { state: "failure", message, code: Number(code), error: { code, message } });
       }
       job.end_time = ontapTime();

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { type Env, nodeNames } from "./env";
-import { Code, OntapError, invalidContext, invalidValue, missingValue, notFound, refused } from "./errors";
+import {
+  Code,
+  SimulatedOntapError,
+  invalidContext,
+  invalidValue,
+  missingValue,
+  notFound,
+  refused,
+} from "./errors";
 import { json } from "./http";
 import { newUuid } from "./ids";
 import {
@@ -237,10 +245,10 @@ export function resolveSvm(env: Env, r: Ref | undefined): SvmRec {
   const byUuid = r.uuid !== undefined ? env.model.svms.get(r.uuid) : undefined;
   const byName = r.name !== undefined ? env.model.svmByName(r.name) : undefined;
   if (r.uuid !== undefined && !byUuid) {
-    throw new OntapError(400, "2621462", `SVM "${r.uuid}" does not exist.`, "svm.uuid");
+    throw new SimulatedOntapError(400, "2621462", `SVM "${r.uuid}" does not exist.`, "svm.uuid");
   }
   if (r.name !== undefined && !byName) {
-    throw new OntapError(400, "2621462", `SVM "${r.name}" does not exist.`, "svm.name");
+    throw new SimulatedOntapError(400, "2621462", `SVM "${r.name}" does not exist.`, "svm.name");
   }
   if (byUuid && byName && byUuid !== byName) {
     throw invalidValue("svm.name", "svm.name and svm.uuid name different SVMs");
@@ -331,7 +339,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
       const owner = resolveSvm(env, body.svm);
       if (body.external && body.onboard) throw invalidContext("onboard", "external");
       if (!body.external && !body.onboard) {
-        throw new OntapError(
+        throw new SimulatedOntapError(
           400,
           "262212",
           'Request is missing a required value: "external" or "onboard".',
@@ -471,7 +479,11 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
         !body.onboard &&
         (!ext || (ext.client_certificate === undefined && ext.server_ca_certificates === undefined))
       ) {
-        throw new OntapError(400, "262190", "You must provide one or more values to apply your changes.");
+        throw new SimulatedOntapError(
+          400,
+          "262190",
+          "You must provide one or more values to apply your changes.",
+        );
       }
       if (ext) {
         requireRef(ext.client_certificate, "external.client_certificate");
@@ -479,7 +491,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
       }
       const ob = body.onboard;
       if (ob && env.model.keyManagers.get(uuid)?.external) {
-        throw new OntapError(
+        throw new SimulatedOntapError(
           400,
           "262186",
           'Field "onboard" cannot be used with a key manager in external mode.',
@@ -537,7 +549,7 @@ export function registerKeyManagerRoutes(router: Router, env: Env): void {
           }
           if (ob) {
             if (!km.onboard) {
-              throw new OntapError(
+              throw new SimulatedOntapError(
                 400,
                 "262186",
                 'Field "onboard" cannot be used with a key manager in external mode.',

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
-import { Code, OntapError, invalidContext, missingValue, notFound, refused } from "./errors";
+import { Code, SimulatedOntapError, invalidContext, missingValue, notFound, refused } from "./errors";
 import { json } from "./http";
 import {
   CONNECTIVITY_SHAPE,
@@ -190,7 +190,7 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
     }
     return km.external;
   };
-  const notConfigured = (server: string): OntapError =>
+  const notConfigured = (server: string): SimulatedOntapError =>
     refused(
       Code.serverNotConfigured,
       `Key server "${server}" is not configured for this key manager.`,
@@ -276,7 +276,11 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
         body.secondary_key_servers === undefined &&
         body.create_remove_timeout === undefined
       ) {
-        throw new OntapError(400, "262190", "You must provide one or more values to apply your changes.");
+        throw new SimulatedOntapError(
+          400,
+          "262190",
+          "You must provide one or more values to apply your changes.",
+        );
       }
       checkRange(body.timeout, minTimeout(env.release), 60, "timeout");
       checkRange(body.create_remove_timeout, -1, 60, "create_remove_timeout");

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { type Env, nodeNames } from "./env";
-import { Code, OntapError, notFound, refused } from "./errors";
+import { Code, SimulatedOntapError, notFound, refused } from "./errors";
 import { json } from "./http";
 import { stableUuid } from "./ids";
 import {
@@ -247,7 +247,7 @@ export function registerKeyStoreRoutes(router: Router, env: Env): void {
             try {
               ok = check();
             } catch (e) {
-              if (!(e instanceof OntapError) || !e.fromSubsystem) throw e;
+              if (!(e instanceof SimulatedOntapError) || !e.fromSubsystem) throw e;
             }
             const reply = runWrite(env, ctx, q, {
               description: `PATCH ${base}/${uuid}`,

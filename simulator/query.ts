@@ -3,7 +3,7 @@
  * (exact, `*` wildcard, `|` alternatives, `!` negation, `<`/`>` ranges), `order_by`, `max_records` with
  * `_links.next` paging (`start.<field>` continuation keys), `return_records`, `return_timeout`.
  */
-import { OntapError, invalidQueryValue, unexpectedArgument } from "./errors";
+import { SimulatedOntapError, invalidQueryValue, unexpectedArgument } from "./errors";
 
 /** Readable fields of a record type: nested objects, leaves are `true`. */
 export interface Shape {
@@ -70,7 +70,7 @@ export function queryPairs(rawQuery: string): [string, string][] {
 export function refuseSecretsInQuery(pairs: [string, string][], writeOnly: readonly string[] = []): void {
   for (const [name] of pairs) {
     if (writeOnly.includes(name) || /pass(phrase|word)/i.test(name)) {
-      throw new OntapError(
+      throw new SimulatedOntapError(
         400,
         "262202",
         `Field "${name}" is considered secret and should not be provided in the URL.`,
@@ -128,7 +128,7 @@ export function parseFields(value: string | undefined, spec: CollectionSpec): Se
     else if (f === "**") sel.all = true;
     else if (paths.has(f)) sel.paths.push(f);
     else if (spec.writeOnly.includes(f)) {
-      throw new OntapError(
+      throw new SimulatedOntapError(
         400,
         "262249",
         `Field "${f}" is not supported for GET requests because it is not a readable attribute.`,
@@ -206,7 +206,7 @@ export function parseListQuery(pairs: [string, string][], spec: CollectionSpec):
             isLinks(path) ||
             spec.arrays.some((a) => path.startsWith(`${a}.`))
           ) {
-            throw new OntapError(
+            throw new SimulatedOntapError(
               400,
               "262268",
               `The field "${path}" is not supported as an order_by= field.`,
@@ -223,7 +223,7 @@ export function parseListQuery(pairs: [string, string][], spec: CollectionSpec):
           q.start.set(key, value);
         } else if (paths.get(name) === true && !isLinks(name)) {
           if (seenFilters.has(name)) {
-            throw new OntapError(400, "262188", `Field "${name}" was specified twice.`, name);
+            throw new SimulatedOntapError(400, "262188", `Field "${name}" was specified twice.`, name);
           }
           seenFilters.add(name);
           q.filters.push({ path: name, pattern: value });

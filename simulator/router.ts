@@ -1,4 +1,4 @@
-import { OntapError } from "./errors";
+import { SimulatedOntapError } from "./errors";
 import type { Ctx, Reply } from "./http";
 
 /** Handles one method of one route. */
@@ -58,7 +58,7 @@ export function splitPath(pathname: string): string[] {
       try {
         return decodeURIComponent(s);
       } catch {
-        throw new OntapError(400, "262185", "The URL path is not correctly encoded.");
+        throw new SimulatedOntapError(400, "262185", "The URL path is not correctly encoded.");
       }
     });
 }

@@ -7,7 +7,7 @@ import { registerCertificateRoutes } from "./certificates";
 import { registerClusterRoutes } from "./cluster";
 import { registerControlRoutes } from "./control";
 import { type Env, nodeNames } from "./env";
-import { OntapError } from "./errors";
+import { SimulatedOntapError } from "./errors";
 import { FaultRegistry } from "./faults";
 import { type Ctx, type Reply, errorReply } from "./http";
 import { newUuid } from "./ids";
@@ -89,12 +89,16 @@ function safeDecode(pathname: string): string {
 function parseJsonBody(method: string, text: string): unknown {
   if (text.trim() === "") return undefined;
   if (method === "GET" || method === "HEAD" || method === "DELETE") {
-    throw new OntapError(400, "262198", "A request body is not allowed on GET, HEAD and DELETE requests.");
+    throw new SimulatedOntapError(
+      400,
+      "262198",
+      "A request body is not allowed on GET, HEAD and DELETE requests.",
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new OntapError(400, "262199", "Invalid JSON input in the request body.");
+    throw new SimulatedOntapError(400, "262199", "Invalid JSON input in the request body.");
   }
 }
 
@@ -464,7 +468,7 @@ class SimulatorImpl implements Simulator {
       }
       this.send(res, reply);
     } catch (e) {
-      if (e instanceof OntapError) {
+      if (e instanceof SimulatedOntapError) {
         this.send(res, errorReply(e));
         return;
       }
@@ -501,7 +505,7 @@ class SimulatorImpl implements Simulator {
       ...(jobFailure ? { jobFailure } : {}),
     };
     if (method === "GET" && jobFailure) {
-      throw new OntapError(400, String(jobFailure.code), jobFailure.message);
+      throw new SimulatedOntapError(400, String(jobFailure.code), jobFailure.message);
     }
     return m.handler(ctx);
   }

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { OntapError, cannotSet, invalidValue, missingValue, unexpectedArgument } from "./errors";
+import { SimulatedOntapError, cannotSet, invalidValue, missingValue, unexpectedArgument } from "./errors";
 
 /**
  * Parses a request body with a strict zod schema and turns the first problem into the ONTAP error a cluster
@@ -9,10 +9,14 @@ import { OntapError, cannotSet, invalidValue, missingValue, unexpectedArgument }
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown, readable: (path: string) => boolean): T {
   const input = body === undefined ? {} : body;
   if (Array.isArray(input)) {
-    throw new OntapError(400, "262255", "An array was found in the JSON input when it was not expected.");
+    throw new SimulatedOntapError(
+      400,
+      "262255",
+      "An array was found in the JSON input when it was not expected.",
+    );
   }
   if (input === null || typeof input !== "object") {
-    throw new OntapError(400, "262199", "The request body is not a JSON object.");
+    throw new SimulatedOntapError(400, "262199", "The request body is not a JSON object.");
   }
   const r = schema.safeParse(input);
   if (r.success) return r.data;
@@ -26,7 +30,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, readable: (pat
     }
   }
   const first = issues[0];
-  if (!first) throw new OntapError(400, "262185", "Invalid request body.");
+  if (!first) throw new SimulatedOntapError(400, "262185", "Invalid request body.");
   const target = name(first.path);
   if (valueAt(input, first.path) === undefined) throw missingValue(target);
   throw invalidValue(target);

@@ -1,5 +1,5 @@
 import type { Env } from "./env";
-import { OntapError } from "./errors";
+import { SimulatedOntapError } from "./errors";
 import { type Ctx, type Reply, errorReply, json } from "./http";
 import type { WriteQuery } from "./query";
 
@@ -9,7 +9,7 @@ export interface WritePlan {
   description: string;
   /** Status of a synchronous success (201 for POST, 200 otherwise). */
   successStatus: number;
-  /** Raises OntapError for refusals; runs at once on 9.6, at the end of the job on later releases. */
+  /** Raises SimulatedOntapError for refusals; runs at once on 9.6, at the end of the job on later releases. */
   apply(): Reply;
 }
 
@@ -20,14 +20,14 @@ export interface WritePlan {
 export async function runWrite(env: Env, ctx: Ctx, q: WriteQuery, plan: WritePlan): Promise<Reply> {
   if (!env.release.later) {
     if (ctx.jobFailure) {
-      return errorReply(new OntapError(400, String(ctx.jobFailure.code), ctx.jobFailure.message));
+      return errorReply(new SimulatedOntapError(400, String(ctx.jobFailure.code), ctx.jobFailure.message));
     }
     try {
       const r = plan.apply();
       env.changed();
       return r;
     } catch (e) {
-      if (e instanceof OntapError) return errorReply(e);
+      if (e instanceof SimulatedOntapError) return errorReply(e);
       throw e;
     }
   }

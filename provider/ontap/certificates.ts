@@ -52,17 +52,6 @@ export interface CertificateScope {
   readonly type?: KeyManagerCertificateType;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Whether a certificate reference is a uuid (otherwise it is a name).
- *
- * @param ref - A uuid or a certificate name.
- */
-export function isUuid(ref: string): boolean {
-  return UUID.test(ref);
-}
-
 function inScope(c: CertificateRecord, scope: CertificateScope): boolean {
   const scopeOk =
     scope.svmName === undefined
@@ -89,37 +78,6 @@ export async function listCertificates(
     },
   });
   return records.filter((c) => inScope(c, scope));
-}
-
-/**
- * Resolves a certificate reference in a scope.
- *
- * @param client - The cluster.
- * @param ref - A certificate uuid or name.
- * @param scope - Cluster (no `svmName`) or data SVM, and the type wanted.
- * @returns The certificate, or `undefined` when no certificate of that uuid or name and type is installed
- *   in that scope (a uuid of another scope counts as not installed: ONTAP would refuse it with 65536821).
- */
-export async function findCertificate(
-  client: OntapClient,
-  ref: string,
-  scope: CertificateScope = {},
-): Promise<CertificateRecord | undefined> {
-  if (isUuid(ref)) {
-    const c = await client.find(`/security/certificates/${pathSegment(ref)}`, certificateRecordSchema, {
-      fields: CERTIFICATE_FIELDS,
-    });
-    return c && inScope(c, scope) ? c : undefined;
-  }
-  const records = await client.getCollection("/security/certificates", certificateRecordSchema, {
-    fields: CERTIFICATE_FIELDS,
-    query: {
-      name: filterValue(ref),
-      ...(scope.svmName === undefined ? { scope: "cluster" } : { "svm.name": filterValue(scope.svmName) }),
-      type: scope.type,
-    },
-  });
-  return records.find((c) => c.name === ref && inScope(c, scope));
 }
 
 /**

@@ -148,15 +148,6 @@ export function configKey(name: SettingName): string {
   return `ontap:${name}`;
 }
 
-/**
- * The environment variable of a setting, e.g. `ONTAP_HOST`.
- *
- * @param name - The setting.
- */
-export function envName(name: SettingName): string {
-  return ENV_NAMES[name];
-}
-
 const profileSchema = z.looseObject({
   host: z.string().optional(),
   username: z.string().optional(),

@@ -18,9 +18,6 @@ export const jobLinkSchema = z.looseObject({
 /** The body of a 202 answer. */
 export const jobAcceptedSchema = z.looseObject({ job: jobLinkSchema });
 
-/** A job link from a 202 answer. */
-export type JobLink = z.infer<typeof jobLinkSchema>;
-
 /** Fields asked for when polling a job. */
 export const JOB_FIELDS = [
   "uuid",
@@ -31,9 +28,6 @@ export const JOB_FIELDS = [
   "start_time",
   "end_time",
 ] as const;
-
-/** Job states; other values from newer releases are treated as "still running". */
-export type JobState = "queued" | "running" | "paused" | "success" | "failure";
 
 /** Schema of a job record. `code` is an integer in job records (unlike error bodies); a numeric string is accepted. */
 export const jobRecordSchema = z.looseObject({

@@ -88,7 +88,7 @@ export const keyManagerRecordSchema = z.looseObject({
 export type KeyManagerRecord = z.infer<typeof keyManagerRecordSchema>;
 
 /** Which key manager: cluster scope when neither is given, else the data SVM's. */
-export interface KeyManagerScope {
+export interface KeyManagerScopeQuery {
   /** Data SVM name. */
   readonly svmName?: string;
   /** Data SVM uuid. */
@@ -107,7 +107,7 @@ export interface KeyManagerReadOptions {
 }
 
 /** Options of {@link listKeyManagers}. */
-export interface ListKeyManagersOptions extends KeyManagerReadOptions, KeyManagerScope {
+export interface ListKeyManagersOptions extends KeyManagerReadOptions, KeyManagerScopeQuery {
   /** Only this scope; with `svmName`/`svmUuid` the scope is `svm` anyway. */
   readonly scope?: "cluster" | "svm";
   /** Page size (`max_records`). */
@@ -276,7 +276,7 @@ export async function findKeyManager(
  */
 export async function listKeyManagersOfScope(
   client: OntapClient,
-  scope: KeyManagerScope = {},
+  scope: KeyManagerScopeQuery = {},
   options: KeyManagerReadOptions = {},
 ): Promise<KeyManagerRecord[]> {
   const scoped = scope.svmName !== undefined || scope.svmUuid !== undefined;
@@ -342,7 +342,7 @@ export function activeKeyManager(records: readonly KeyManagerRecord[]): KeyManag
  */
 export async function findKeyManagerForScope(
   client: OntapClient,
-  scope: KeyManagerScope = {},
+  scope: KeyManagerScopeQuery = {},
   options: KeyManagerReadOptions = {},
 ): Promise<KeyManagerRecord | undefined> {
   return activeKeyManager(await listKeyManagersOfScope(client, scope, options));

@@ -12,9 +12,6 @@ import { pathSegment, type OntapClient, type WriteResult } from "./client";
 import { FEATURES } from "./cluster";
 import { registerSecret } from "./redact";
 
-/** At most this many key servers per key manager. */
-export const MAX_KEY_SERVERS = 4;
-
 /** Fields asked for; every release has them. */
 export const KEY_SERVER_FIELDS = ["uuid", "server", "timeout", "username"] as const;
 
@@ -52,24 +49,6 @@ function collection(kmUuid: string): string {
 
 function instance(kmUuid: string, server: string): string {
   return `${collection(kmUuid)}/${pathSegment(server)}`;
-}
-
-/**
- * The server named by a key server's `_links.self.href`; releases differ in encoding the colon
- * (`host%3Aport` or `host:port`), both are accepted.
- *
- * @param href - E.g. `/api/security/key-managers/<uuid>/key-servers/10.0.0.5%3A5696`.
- */
-export function keyServerFromHref(href: string): string | undefined {
-  const last = href.split("?")[0]?.split("/").filter(Boolean).pop();
-  if (last === undefined || last === "key-servers") {
-    return undefined;
-  }
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
 }
 
 /** Options of key-server reads. */
@@ -143,7 +122,7 @@ export function addKeyServer(
 }
 
 /**
- * Adds several key servers in one request (`{records: [...]}`, at most {@link MAX_KEY_SERVERS} in total).
+ * Adds several key servers in one request (`{records: [...]}`, at most 4 in total: ONTAP refuses a 5th, 65536038).
  *
  * @param client - The cluster.
  * @param kmUuid - Key manager uuid.

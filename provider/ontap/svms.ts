@@ -36,15 +36,6 @@ export async function findSvmByName(client: OntapClient, name: string): Promise<
 }
 
 /**
- * Lists the data SVMs.
- *
- * @param client - The cluster.
- */
-export function listSvms(client: OntapClient): Promise<SvmRecord[]> {
-  return client.getCollection("/svm/svms", svmRecordSchema, { fields: SVM_FIELDS });
-}
-
-/**
  * Reads a data SVM by uuid: an SVM renamed outside keeps its uuid.
  *
  * @param client - The cluster.

@@ -5,9 +5,9 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import type { KeyServerConnectivity } from "./impl/keyServerProvider";
+import type { KeyServerConnectivity } from "./model/keyServerModel";
 
-export type { KeyServerConnectivity } from "./impl/keyServerProvider";
+export type { KeyServerConnectivity } from "./model/keyServerModel";
 
 /** The arguments of a {@link KeyServer}. */
 export interface KeyServerArgs {

@@ -9,8 +9,8 @@
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { copyFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import { type Pem, caCertificate, clientCertificate, keyPair } from "../support/certs";
 import {

@@ -5,8 +5,8 @@
  * by `preview --refresh`, which must name exactly the resources concerned, and healed by `up --refresh`.
  */
 import type { ConfigMap } from "@pulumi/pulumi/automation";
-import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
   E2E_TEST_TIMEOUT_MS,

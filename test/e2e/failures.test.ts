@@ -4,8 +4,8 @@
  * and the state must stay consistent: nothing recorded for a refused create, the previous settings kept for a
  * refused update, and later operations (refresh, up, destroy) working on it.
  */
-import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
   E2E_TEST_TIMEOUT_MS,

@@ -9,7 +9,7 @@ import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RequestLogEntry, Simulator } from "../../simulator";
-import { ENGINE_TIMEOUT_MS, REPO_ROOT, getPulumiDir } from "../../scripts/engine";
+import { ENGINE_TIMEOUT_MS, REPO_ROOT, getPulumiDir } from "../support/automation";
 
 export { REPO_ROOT };
 

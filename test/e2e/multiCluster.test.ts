@@ -10,8 +10,8 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type EngineStack, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
   E2E_TEST_TIMEOUT_MS,

@@ -6,8 +6,8 @@
  */
 import { copyFile } from "node:fs/promises";
 import * as path from "node:path";
-import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
   E2E_TEST_TIMEOUT_MS,

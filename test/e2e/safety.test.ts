@@ -4,8 +4,8 @@
  * that `configure` received: an SVM renamed outside Pulumi is never a replacement, and a delete-first replacement
  * that could not be created afterwards fails preview and up before anything is deleted.
  */
-import { type EngineStack, ontapConfig, openStack } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import {
   E2E_TEST_TIMEOUT_MS,

@@ -13,7 +13,6 @@ import {
   createKeyManager,
   deleteKeyManager,
   deleteKeyServer,
-  findCertificate,
   findKeyManager,
   findKeyManagerForScope,
   findKeyServer,
@@ -71,21 +70,6 @@ describe("SVMs and certificates", () => {
     expect(await findSvmByName(client, "vs9")).toBeUndefined();
   });
 
-  test("a certificate is resolved by name or uuid within its scope and type", async () => {
-    const cluster = await findCertificate(client, "cluster-client", { type: "client" });
-    expect(cluster).toMatchObject({ name: "cluster-client", type: "client", scope: "cluster" });
-    const svm = await findCertificate(client, "vs0-ca-2", { svmName: "vs0", type: "server_ca" });
-    expect(svm).toMatchObject({ name: "vs0-ca-2", svm: { name: "vs0" } });
-    expect(await findCertificate(client, svm!.uuid, { svmName: "vs0", type: "server_ca" })).toMatchObject({
-      uuid: svm!.uuid,
-    });
-    // Installed, but elsewhere or of another type: not usable here.
-    expect(await findCertificate(client, svm!.uuid, { svmName: "vs1" })).toBeUndefined();
-    expect(await findCertificate(client, "vs0-ca-2", { svmName: "vs0", type: "client" })).toBeUndefined();
-    expect(await findCertificate(client, "vs0-client", {})).toBeUndefined();
-    expect(await findCertificate(client, "00000000-0000-4000-8000-000000000000", {})).toBeUndefined();
-  });
-
   test("certificates of a scope are listed", async () => {
     const cas = await listCertificates(client, { svmName: "vs1", type: "server_ca" });
     expect(cas.map((c) => c.name).sort()).toEqual(["vs1-ca-1", "vs1-ca-2", "vs1-ca-3"]);
@@ -137,8 +121,12 @@ describe("key managers", () => {
 
   test("certificates are replaced; a client certificate with another key pair is refused", async () => {
     const km = await externalForVs0();
-    const renewed = await findCertificate(client, "vs0-client-renewed", { svmName: "vs0", type: "client" });
-    const ca2 = await findCertificate(client, "vs0-ca-2", { svmName: "vs0", type: "server_ca" });
+    const renewed = (await listCertificates(client, { svmName: "vs0", type: "client" })).find(
+      (c) => c.name === "vs0-client-renewed",
+    );
+    const ca2 = (await listCertificates(client, { svmName: "vs0", type: "server_ca" })).find(
+      (c) => c.name === "vs0-ca-2",
+    );
     await updateKeyManagerCertificates(client, km.uuid, {
       clientCertificate: { uuid: renewed!.uuid },
       serverCaCertificates: [{ uuid: ca2!.uuid }],

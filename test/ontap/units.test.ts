@@ -24,7 +24,6 @@ import {
   fromTransportError,
   isOutcomeUnknown,
   keyManagerRecordSchema,
-  keyServerFromHref,
   parseBody,
   parseJsonText,
   parseVersion,
@@ -433,14 +432,6 @@ describe("queries, paths, releases, key-server addresses", () => {
     expect(compareVersions(parseVersion("9.6"), parseVersion("9.13"))).toBeLessThan(0);
     expect(versionAtLeast(parseVersion("9.7.0"), "9.7")).toBe(true);
     expect(versionAtLeast(parseVersion("9.6.0"), "9.7")).toBe(false);
-  });
-
-  test("a key server's href names it with the colon encoded or not", () => {
-    expect(keyServerFromHref("/api/security/key-managers/u/key-servers/10.0.0.5%3A5696")).toBe(
-      "10.0.0.5:5696",
-    );
-    expect(keyServerFromHref("/api/security/key-managers/u/key-servers/10.0.0.5:5696")).toBe("10.0.0.5:5696");
-    expect(keyServerFromHref("/api/security/key-managers/u/key-servers")).toBeUndefined();
   });
 });
 

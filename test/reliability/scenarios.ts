@@ -9,7 +9,7 @@
  */
 
 import { closeAllClients } from "../../provider/ontap";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { OntapAdmin } from "../support/ontapAdmin";
 import {
   type FaultAction,
   type FaultSpec,

@@ -6,7 +6,7 @@
  */
 import { inspect } from "node:util";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { Agent, request } from "undici";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { closeAllClients } from "../../provider/ontap";
 import * as provider from "../../provider/resources/impl/keyManagerProvider";
 import { UNKNOWN, parseKeyManagerOutputs, type KeyManagerOutputs } from "../../provider/resources/model";
@@ -22,42 +22,6 @@ const SERIALIZED = { __provider: "exports.handler = () => require('pulumi-ontap-
 
 const PASSPHRASE = "Onboard-Passphrase-Alpha-0123456789-xyz";
 const NEW_PASSPHRASE = "Onboard-Passphrase-Bravo-9876543210-abc";
-
-/** A plain HTTPS client for out-of-band changes, playing an administrator who edits the cluster by hand. */
-class Admin {
-  private readonly agent: Agent;
-
-  constructor(private readonly sim: Simulator) {
-    this.agent = new Agent({ connect: { ca: sim.caCert } });
-  }
-
-  async call(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown> {
-    const res = await request(`${this.sim.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`${this.sim.username}:${this.sim.password}`).toString("base64")}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: this.agent,
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${path}: HTTP ${res.statusCode} ${text}`);
-    return text === "" ? {} : (JSON.parse(text) as unknown);
-  }
-
-  /** A write that waits for its job on later releases, so the change is visible when it returns. */
-  write(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown> {
-    return this.call(method, `${path}${path.includes("?") ? "&" : "?"}return_timeout=10`, body);
-  }
-
-  close(): Promise<void> {
-    return this.agent.close();
-  }
-}
 
 /** The calls the simulator saw, once its log has settled (entries are recorded when a response closes). */
 interface Observed {
@@ -159,7 +123,7 @@ interface SimKeyManager {
 describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version) => {
   const later = version !== "9.6";
   let sim: Simulator;
-  let admin: Admin;
+  let admin: OntapAdmin;
   let config: Record<string, string>;
   const certs = new Map<string, string>();
   const cert = (name: string): string => {
@@ -191,7 +155,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
 
   beforeAll(async () => {
     sim = await startSimulator({ ontapVersion: version, jobDelayMs: 20 });
-    admin = new Admin(sim);
+    admin = new OntapAdmin(sim);
     config = {
       "ontap:host": sim.url,
       "ontap:username": sim.username,

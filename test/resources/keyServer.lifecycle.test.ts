@@ -12,7 +12,7 @@ import {
   closeAllClients,
   createKeyManager,
   deleteKeyManager,
-  findCertificate,
+  listCertificates,
   type OntapClient,
 } from "../../provider/ontap";
 import {
@@ -118,8 +118,9 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     // The provider's own client (shared per cluster and process); its version probe is made once, here.
     client = clientFor(undefined);
     await client.clusterInfo();
-    clientCertUuid = (await findCertificate(client, "cluster-client"))!.uuid;
-    caUuid = (await findCertificate(client, "cluster-ca-1"))!.uuid;
+    const installed = await listCertificates(client);
+    clientCertUuid = installed.find((c) => c.name === "cluster-client")!.uuid;
+    caUuid = installed.find((c) => c.name === "cluster-ca-1")!.uuid;
   });
 
   afterAll(async () => {

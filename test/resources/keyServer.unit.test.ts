@@ -3,7 +3,7 @@
  * (connectivity never diffs), connectivity outputs, and failures that happen before any ONTAP call.
  */
 
-import { UNKNOWN } from "../../provider/resources/model";
+import { UNKNOWN, connectivityOutput, previousConnectivity } from "../../provider/resources/model";
 import * as ks from "../../provider/resources/impl/keyServerProvider";
 
 const KM = "3f1b2c4d-0000-4000-8000-00000000abcd";
@@ -108,7 +108,7 @@ describe("diff", () => {
 describe("connectivity", () => {
   test("ONTAP's record in output form, nodes sorted", () => {
     expect(
-      ks.connectivityOutput({
+      connectivityOutput({
         connectivity: {
           cluster_availability: false,
           node_states: [
@@ -126,16 +126,16 @@ describe("connectivity", () => {
         { node: "u3", state: "unknown" },
       ],
     });
-    expect(ks.connectivityOutput({ connectivity: {} })).toEqual({ nodeStates: [] });
-    expect(ks.connectivityOutput({})).toBeUndefined();
+    expect(connectivityOutput({ connectivity: {} })).toEqual({ nodeStates: [] });
+    expect(connectivityOutput({})).toBeUndefined();
   });
 
   test("kept from previous outputs only when well-formed", () => {
     const connectivity = { clusterAvailability: true, nodeStates: [{ node: "n1", state: "available" }] };
-    expect(ks.previousConnectivity({ ...outputs, connectivity })).toEqual(connectivity);
-    expect(ks.previousConnectivity({ ...outputs, connectivity: { nodeStates: "x" } })).toBeUndefined();
-    expect(ks.previousConnectivity(outputs)).toBeUndefined();
-    expect(ks.previousConnectivity(undefined)).toBeUndefined();
+    expect(previousConnectivity({ ...outputs, connectivity })).toEqual(connectivity);
+    expect(previousConnectivity({ ...outputs, connectivity: { nodeStates: "x" } })).toBeUndefined();
+    expect(previousConnectivity(outputs)).toBeUndefined();
+    expect(previousConnectivity(undefined)).toBeUndefined();
   });
 });
 

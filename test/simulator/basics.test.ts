@@ -5,22 +5,12 @@
 import { X509Certificate } from "node:crypto";
 import { Agent, request } from "undici";
 import { type Simulator, startSimulator } from "../../simulator";
-import { Client, expectError, records, str } from "./helpers";
+import { Client, expectError, records, str, useSimulator } from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-  c = new Client(sim);
-});
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 describe("transport", () => {
   test("serves HTTPS on 127.0.0.1 with a certificate that its caCert verifies", async () => {

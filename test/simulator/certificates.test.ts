@@ -3,11 +3,10 @@
  * NetApp's REST reference (see simulator/README.md), and the key-pair identity taken from the real key, so that
  * ONTAP's rule for a key manager's new client certificate (65536850: same key pair) holds for installed ones.
  */
-import { type Simulator, startSimulator } from "../../simulator";
+import { startSimulator } from "../../simulator";
 import { type Pem, caCertificate, clientCertificate, keyPair } from "../support/certs";
-import { Client, expectError, records, str } from "./helpers";
+import { Client, expectError, records, str, useSimulator } from "./helpers";
 
-let sim: Simulator;
 let c: Client;
 let ca: Pem;
 let client: Pem;
@@ -19,9 +18,11 @@ let future: Pem;
 const CERTS = "/api/security/certificates";
 const KM = "/api/security/key-managers";
 
+useSimulator({ ontapVersion: "9.13", jobDelayMs: 5 }, (_sim, http) => {
+  c = http;
+});
+
 beforeAll(async () => {
-  sim = await startSimulator({ ontapVersion: "9.13", jobDelayMs: 5 });
-  c = new Client(sim);
   ca = await caCertificate("KMIP CA");
   const pair = keyPair();
   client = await clientCertificate("ontap-kmip", ca, pair, 365);
@@ -30,13 +31,6 @@ beforeAll(async () => {
   expired = await clientCertificate("old", ca, keyPair(), 10, -20);
   future = await clientCertificate("later", ca, keyPair(), 10, 5);
 });
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
 
 async function install(body: Record<string, unknown>): Promise<string> {
   const r = await c.post(`${CERTS}?return_records=true`, body);

@@ -3,23 +3,22 @@
  * job-failure, respond), SVM renames, latency, the request log and TLS handshake count, and the `/__sim/` HTTP endpoints.
  */
 import * as https from "node:https";
-import { type Simulator, startSimulator } from "../../simulator";
-import { Client, PASSPHRASE, createKm, eventually, expectError, externalBody, records } from "./helpers";
+import type { Simulator } from "../../simulator";
+import {
+  Client,
+  PASSPHRASE,
+  createKm,
+  eventually,
+  expectError,
+  externalBody,
+  records,
+  useSimulator,
+} from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-  c = new Client(sim);
-});
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 

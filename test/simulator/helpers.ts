@@ -1,6 +1,6 @@
 /** Shared helpers of the simulator's conformance tests: a verifying HTTPS client and small utilities. */
 import { Agent, request } from "undici";
-import type { Simulator } from "../../simulator";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../simulator";
 
 /** A parsed JSON body, readable at any depth (tests assert on the values). */
 export type Body = { readonly [key: string]: Body } & readonly Body[];
@@ -144,4 +144,23 @@ export async function createKm(c: Client, body: unknown): Promise<string> {
 export function expectError(res: Res, status: number, code: string, target?: string): void {
   expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
   if (target !== undefined) expect(res.body.error?.target).toBe(target);
+}
+
+/**
+ * The fixture of a simulator test file: one simulator and one client for the whole file, reset before each
+ * test, closed after all. `use` receives them once started.
+ */
+export function useSimulator(options: SimulatorOptions, use: (sim: Simulator, client: Client) => void): void {
+  let sim: Simulator | undefined;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator(options);
+    client = new Client(sim);
+    use(sim, client);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await sim?.close();
+  });
+  beforeEach(() => sim?.reset());
 }

@@ -2,7 +2,7 @@
  * `/api/security/key-managers` on the simulator playing ONTAP 9.6 (synchronous answers): every rule and
  * error code of POST, GET, PATCH and DELETE, and that passphrases never come back or reach the log.
  */
-import { type Simulator, startSimulator } from "../../simulator";
+import type { Simulator } from "../../simulator";
 import {
   Client,
   PASSPHRASE,
@@ -14,23 +14,14 @@ import {
   externalBody,
   records,
   str,
+  useSimulator,
 } from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 const logLines: string[] = [];
 
-beforeAll(async () => {
-  sim = await startSimulator({ log: (l) => logLines.push(l) });
-  c = new Client(sim);
-});
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+useSimulator({ log: (l) => logLines.push(l) }, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 

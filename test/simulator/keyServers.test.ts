@@ -2,23 +2,22 @@
  * `/api/security/key-managers/{uuid}/key-servers` on the simulator playing ONTAP 9.6: GET, POST (one or a
  * `records` batch), GET/PATCH/DELETE of one server addressed raw or URL-encoded, and every rule and code.
  */
-import { type Simulator, startSimulator } from "../../simulator";
-import { Client, PASSPHRASE, createKm, expectError, externalBody, records, str } from "./helpers";
+import type { Simulator } from "../../simulator";
+import {
+  Client,
+  PASSPHRASE,
+  createKm,
+  expectError,
+  externalBody,
+  records,
+  str,
+  useSimulator,
+} from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-  c = new Client(sim);
-});
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 const ks = (km: string, server?: string): string =>

@@ -16,22 +16,13 @@ import {
   list,
   records,
   str,
+  useSimulator,
 } from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator({ ontapVersion: "9.13", jobDelayMs: 20 });
-  c = new Client(sim);
-});
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+useSimulator({ ontapVersion: "9.13", jobDelayMs: 20 }, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 

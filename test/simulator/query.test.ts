@@ -3,23 +3,13 @@
  * `|`, `!`, ranges, through arrays), `order_by`, `max_records` with `_links.next` paging, `return_records`,
  * `return_timeout`, and the 400s of each.
  */
-import { type Simulator, startSimulator } from "../../simulator";
-import { Client, type Res, createKm, expectError, externalBody, records, str } from "./helpers";
+import type { Simulator } from "../../simulator";
+import { Client, type Res, createKm, expectError, externalBody, records, str, useSimulator } from "./helpers";
 
 let sim: Simulator;
 let c: Client;
 
-beforeAll(async () => {
-  sim = await startSimulator();
-  c = new Client(sim);
-});
-
-afterAll(async () => {
-  await c.close();
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+useSimulator({}, (started, client) => ([sim, c] = [started, client]));
 
 const KM = "/api/security/key-managers";
 

@@ -15,8 +15,8 @@ import { readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { getPulumiDir } from "../../scripts/engine";
-import { OntapAdmin } from "../../scripts/ontapAdmin";
+import { getPulumiDir } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
 import { type Simulator, startSimulator } from "../../simulator";
 import { ENGINE_SETUP_TIMEOUT_MS, REPO_ROOT, prepareEngine } from "../e2e/helpers";
 

@@ -39,15 +39,22 @@ import {
   parseCertificateOutputs,
   sameSerial,
 } from "../model";
-import { clientFor, setConfig } from "./connection";
+import { clientFor } from "./connection";
 import { hasOntapCode, messageOf } from "./failures";
+import {
+  certificateLock,
+  checkedInputs,
+  configureFor,
+  diffResult,
+  knownInputs,
+  outputsRecord,
+  profileOf,
+} from "./glue";
 import { withLock } from "./locks";
 import { assertBounded, settle, settleCheck } from "./settle";
 
-/** Stores the stack config (connection settings and credentials). */
-export function configure(req: dynamic.ConfigureRequest): Promise<void> {
-  return settle("Certificate configure", () => setConfig(req.config));
-}
+/** Stores the stack config (connection settings and credentials); see `setConfig`. */
+export const configure = configureFor("Certificate");
 
 /** Validates and normalises inputs, names the certificate. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
@@ -59,18 +66,11 @@ export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult
 
 function checked(news: unknown): CheckedCertificateInputs {
   // The inputs the engine passes back have been checked: they carry the name and `autoNamed`.
-  const result = checkCertificate({}, news);
-  if (!result.valid) {
-    const reasons = result.failures.map((f) => (f.property === "" ? f.reason : `${f.property}: ${f.reason}`));
-    throw new Error(`invalid Certificate inputs: ${reasons.join("; ")}`);
-  }
-  return result.inputs;
+  return checkedInputs("Certificate", checkCertificate({}, news));
 }
 
 function known(news: unknown): CertificateInputs {
-  const inputs = checked(news);
-  if (!isKnownCertificateInputs(inputs)) throw new Error("Certificate inputs are not known yet");
-  return inputs;
+  return knownInputs("Certificate", checked(news), isKnownCertificateInputs);
 }
 
 /** Previous outputs against checked inputs. No network calls. */
@@ -79,11 +79,7 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
     "Certificate diff",
     () => {
       const outcome = diffCertificate(parseCertificateOutputs(olds), checked(news));
-      return {
-        changes: outcome.changes,
-        replaces: outcome.replaces,
-        deleteBeforeReplace: outcome.deleteBeforeReplace,
-      };
+      return diffResult(outcome);
     },
     olds,
     news,
@@ -92,14 +88,6 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
 
 function describe(inputs: { name: string; svm?: string }): string {
   return `certificate "${inputs.name}" in ${inputs.svm === undefined ? "the cluster" : `SVM "${inputs.svm}"`}`;
-}
-
-function outputsRecord(outputs: CertificateOutputs): Record<string, unknown> {
-  return outputs as unknown as Record<string, unknown>;
-}
-
-function lockOf(inputs: { name: string; svm?: string; profile?: string }): string {
-  return `cert:${inputs.profile ?? ""}:${inputs.svm ?? ""}:${inputs.name}`;
 }
 
 async function requireNames(client: OntapClient, inputs: CertificateInputs): Promise<void> {
@@ -181,7 +169,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
     });
     return { id: outputs.uuid, outs: outputsRecord(outputs) };
   };
-  return withLock(lockOf(inputs), async () => {
+  return withLock(certificateLock(inputs), async () => {
     await requireNames(client, inputs);
     const [existing] = await findCertificatesNamed(client, inputs.name, inputs.svm);
     if (existing) {
@@ -292,12 +280,6 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
     props: outputsRecord(outputs),
     inputs: { ...certificateInputsFromOutputs(outputs) },
   };
-}
-
-function profileOf(props: unknown): string | undefined {
-  const profile =
-    typeof props === "object" && props !== null ? (props as { profile?: unknown }).profile : undefined;
-  return typeof profile === "string" && profile !== "" ? profile : undefined;
 }
 
 function labelOf(id: string, props: unknown): string {

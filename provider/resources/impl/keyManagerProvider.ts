@@ -41,7 +41,6 @@ import {
   type KeyManagerPlanStep,
   type KeyManagerState,
   type OnboardOutputs,
-  type OntapKeyManagerRecord,
   buildKeyManagerOutputs,
   canonicalServerAddress,
   certificateRefsToResolve,
@@ -52,20 +51,30 @@ import {
   isKnownKeyManagerInputs,
   isUnknown,
   isUuid,
+  keyManagerMode,
+  keyManagerStateFromRecord,
   parseKeyManagerOutputs,
   planKeyManagerCreate,
   planKeyManagerUpdate,
   readKeyManager,
 } from "../model";
-import { clientFor, connectionFailures, setConfig } from "./connection";
+import { clientFor, connectionFailures } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
+import {
+  checkedInputs,
+  configureFor,
+  diffResult,
+  keyManagerLock,
+  knownInputs,
+  outputsRecord,
+  profileOf,
+  scopeLock,
+} from "./glue";
 import { withLock } from "./locks";
 import { assertBounded, settle, settleCheck } from "./settle";
 
-/** Stores the stack config (connection settings and credentials); see {@link setConfig}. */
-export function configure(req: dynamic.ConfigureRequest): Promise<void> {
-  return settle("KeyManager configure", () => setConfig(req.config));
-}
+/** Stores the stack config (connection settings and credentials); see `setConfig`. */
+export const configure = configureFor("KeyManager");
 
 /** Validates and normalises inputs. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
@@ -79,18 +88,11 @@ export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult
 }
 
 function checked(news: unknown): CheckedKeyManagerInputs {
-  const result = checkKeyManager({}, news);
-  if (!result.valid) {
-    const reasons = result.failures.map((f) => (f.property === "" ? f.reason : `${f.property}: ${f.reason}`));
-    throw new Error(`invalid KeyManager inputs: ${reasons.join("; ")}`);
-  }
-  return result.inputs;
+  return checkedInputs("KeyManager", checkKeyManager({}, news));
 }
 
 function known(news: unknown): KeyManagerInputs {
-  const inputs = checked(news);
-  if (!isKnownKeyManagerInputs(inputs)) throw new Error("KeyManager inputs are not known yet");
-  return inputs;
+  return knownInputs("KeyManager", checked(news), isKnownKeyManagerInputs);
 }
 
 /**
@@ -110,11 +112,7 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
         outcome = await settleSvmRename(previous, inputs, outcome);
         if (outcome.replaces.length > 0) await proveReplacement(previous, inputs);
       }
-      return {
-        changes: outcome.changes,
-        replaces: outcome.replaces,
-        deleteBeforeReplace: outcome.deleteBeforeReplace,
-      };
+      return diffResult(outcome);
     },
     olds,
     news,
@@ -202,9 +200,9 @@ async function proveReplacement(
         `${describeScope(inputs)} already has another key manager (${others.map((r) => r.uuid).join(", ")}) and ` +
           `\`adopt\` is not set (ONTAP would refuse with 65536823)`,
       );
-    } else if (active && recordMode(active) !== mode) {
+    } else if (active && modeOf(active) !== mode) {
       problems.push(
-        `${describeScope(inputs)} already has an ${recordMode(active)} key manager (${active.uuid}); adopt cannot ` +
+        `${describeScope(inputs)} already has an ${modeOf(active)} key manager (${active.uuid}); adopt cannot ` +
           `switch it to ${mode}`,
       );
     }
@@ -244,44 +242,13 @@ async function missingCertificates(client: OntapClient, inputs: KeyManagerInputs
   return missing;
 }
 
+/** A record's mode for the glue's checks: one that says neither counts as onboard (it has no `external` to keep). */
+function modeOf(record: KeyManagerRecord): "external" | "onboard" {
+  return keyManagerMode(record) ?? "onboard";
+}
+
 function describeScope(inputs: { svm?: string }): string {
   return inputs.svm === undefined ? "the cluster" : `SVM "${inputs.svm}"`;
-}
-
-/** ONTAP's record in the shape the model reads. */
-function toModelRecord(record: KeyManagerRecord): OntapKeyManagerRecord {
-  const svm = record.svm?.uuid !== undefined && record.svm.name !== undefined ? record.svm : undefined;
-  const ext = record.external;
-  return {
-    uuid: record.uuid,
-    scope: record.scope ?? (svm ? "svm" : "cluster"),
-    ...(svm ? { svm: { uuid: svm.uuid!, name: svm.name! } } : {}),
-    ...(ext
-      ? {
-          external: {
-            ...(ext.client_certificate ? { client_certificate: { uuid: ext.client_certificate.uuid } } : {}),
-            server_ca_certificates: (ext.server_ca_certificates ?? []).map((c) => ({ uuid: c.uuid })),
-            servers: (ext.servers ?? []).map((s) => ({
-              server: s.server,
-              ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
-              ...(s.username !== undefined ? { username: s.username } : {}),
-            })),
-          },
-        }
-      : {}),
-    ...(record.onboard
-      ? {
-          onboard: {
-            enabled: record.onboard.enabled ?? false,
-            ...(record.onboard.key_backup !== undefined ? { key_backup: record.onboard.key_backup } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
-function recordMode(record: KeyManagerRecord): "external" | "onboard" {
-  return record.onboard?.enabled === true || !record.external ? "onboard" : "external";
 }
 
 /**
@@ -386,9 +353,8 @@ async function outputsAfterFailure(
     await waitForJobsMentioning(client, uuid).catch(() => 0);
     const record = await findKeyManager(client, uuid);
     if (!record) return undefined;
-    const model = toModelRecord(record);
-    const clientUuid = model.external?.client_certificate?.uuid.toLowerCase();
-    return readKeyManager(model, spellingReference(intended, previous, clientUuid)).outputs;
+    const clientUuid = record.external?.client_certificate?.uuid.toLowerCase();
+    return readKeyManager(record, spellingReference(intended, previous, clientUuid)).outputs;
   } catch {
     return undefined;
   }
@@ -427,28 +393,6 @@ function spellingReference(
   };
 }
 
-function outputsRecord(outputs: KeyManagerOutputs): Record<string, unknown> {
-  return outputs as unknown as Record<string, unknown>;
-}
-
-function stateOf(record: KeyManagerRecord, passphrase: string | undefined): KeyManagerState {
-  const model = toModelRecord(record);
-  if (recordMode(record) === "onboard") return { onboard: passphrase !== undefined ? { passphrase } : {} };
-  return {
-    external: {
-      clientCertificateUuid: model.external?.client_certificate?.uuid.toLowerCase() ?? "",
-      serverCaCertificateUuids: (model.external?.server_ca_certificates ?? []).map((c) =>
-        c.uuid.toLowerCase(),
-      ),
-      servers: (model.external?.servers ?? []).map((s) => ({
-        server: canonicalServerAddress(s.server),
-        timeout: s.timeout ?? 25,
-        username: s.username ?? "",
-      })),
-    },
-  };
-}
-
 /**
  * Converges an existing key manager (adopted, or found after a lost create response) to the inputs, then
  * returns its outputs.
@@ -460,16 +404,16 @@ async function converge(
   resolution: CertificateResolution,
 ): Promise<KeyManagerOutputs> {
   const mode = inputs.onboard ? "onboard" : "external";
-  if (recordMode(record) !== mode) {
+  if (modeOf(record) !== mode) {
     throw new Error(
-      `${describeScope(inputs)} already has an ${recordMode(record)} key manager (${record.uuid}); adopt cannot ` +
+      `${describeScope(inputs)} already has an ${modeOf(record)} key manager (${record.uuid}); adopt cannot ` +
         `switch it to ${mode}. Fix: delete it first (ONTAP cannot change the mode in place), or declare it as ` +
-        `${recordMode(record)}.`,
+        `${modeOf(record)}.`,
     );
   }
   // An adopted onboard key manager takes the given passphrase as current: ONTAP cannot check one without
   // changing it, so no rotation is planned (and no probing write is ever made).
-  const current = stateOf(record, inputs.onboard?.passphrase);
+  const current = keyManagerStateFromRecord(record, inputs.onboard?.passphrase);
   const desired = desiredKeyManagerState(inputs, resolution);
   const steps = planKeyManagerUpdate(current, desired, {
     serverManagement: inputs.serverManagement,
@@ -507,14 +451,6 @@ async function findCreated(
   // Look again even when no job is pending any more: it may have ended between the two looks.
   await waitForKeyManagerJobs(client, "POST", "/security/key-managers");
   return findKeyManagerForScope(client, scope);
-}
-
-function scopeLock(inputs: { svm?: string; profile?: string }): string {
-  return `scope:${inputs.profile ?? ""}:${inputs.svm ?? ""}`;
-}
-
-function kmLock(uuid: string): string {
-  return `km:${uuid.toLowerCase()}`;
 }
 
 /** See {@link createResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
@@ -744,7 +680,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
   const client = clientFor(inputs.profile);
   // The key manager's UUID; the resource id differs only for a create that was pending (recorded under its job).
   const id = previous.uuid;
-  return withLock(kmLock(id), async () => {
+  return withLock(keyManagerLock(id), async () => {
     if (previous.createJob !== undefined) return finishPendingCreate(client, previous, inputs);
     if (previous.profile !== inputs.profile) await proveSameKeyManager(client, previous, inputs);
     await checkSvmName(client, previous, inputs);
@@ -937,7 +873,7 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
     ...(base ? { expect: identityOf(base) } : {}),
   });
   if (!record) return { id: "", props: {} };
-  const { outputs, inputs } = readKeyManager(toModelRecord(record), base);
+  const { outputs, inputs } = readKeyManager(record, base);
   if (!previous && profile !== undefined) {
     // `KeyManager.get(name, id, {profile})`: remember which cluster it was read from.
     outputs.profile = profile;
@@ -966,12 +902,6 @@ function hasState(props: unknown): boolean {
   );
 }
 
-function profileOf(props: unknown): string | undefined {
-  const profile =
-    typeof props === "object" && props !== null ? (props as { profile?: unknown }).profile : undefined;
-  return typeof profile === "string" && profile !== "" ? profile : undefined;
-}
-
 /** One DELETE; a key manager already gone counts as deleted. */
 export async function delete_(resourceId: string, props: unknown): Promise<void> {
   assertBounded("KeyManager delete", props);
@@ -985,7 +915,7 @@ export async function delete_(resourceId: string, props: unknown): Promise<void>
     if (!made) return;
     id = made.uuid;
   }
-  await withLock(kmLock(id), async () => {
+  await withLock(keyManagerLock(id), async () => {
     try {
       await deleteKeyManager(client, id);
     } catch (err) {

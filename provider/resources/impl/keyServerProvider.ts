@@ -11,7 +11,6 @@
  */
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { z } from "zod";
 import {
   FEATURES,
   OntapNotFoundError,
@@ -28,100 +27,45 @@ import {
   updateKeyServer,
 } from "../../ontap/keyServers";
 import {
-  type CheckFailure,
   type CheckedKeyServerInputs,
   type KeyServerInputs,
   type KeyServerOutputs,
   DEFAULT_SERVER_TIMEOUT,
   DEFAULT_SERVER_USERNAME,
   buildKeyServerOutputs,
-  canonicalServerAddress,
   checkKeyServer,
   diffKeyServer,
   isKnownKeyServerInputs,
-  isUnknown,
+  type KeyServerConnectivity,
+  type KeyServerState,
+  connectivityOutput,
   keyServerId,
   keyServerRecordMismatch,
   parseKeyServerId,
   parseKeyServerOutputs,
   planKeyServerCreate,
   planKeyServerUpdate,
+  passwordFailures,
+  passwordRemovalFailures,
+  previousConnectivity,
   readKeyServer,
 } from "../model";
-import { clientFor, connectionFailures, setConfig } from "./connection";
+import { clientFor, connectionFailures } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
+import {
+  checkedInputs,
+  configureFor,
+  diffResult,
+  keyManagerLock,
+  knownInputs,
+  outputsRecord,
+  profileOf,
+} from "./glue";
 import { withLock } from "./locks";
 import { assertBounded, settle, settleCheck } from "./settle";
 
-/** A key server's connectivity as ONTAP last reported it (9.7 and later), in output form. */
-export interface KeyServerConnectivity {
-  /** Whether every node of the cluster reaches the server; absent when ONTAP did not say. */
-  clusterAvailability?: boolean;
-  /** Per-node states, sorted by node (9.7 lists only nodes whose state is not `available`). */
-  nodeStates: { node: string; state: string }[];
-}
-
-/** Outputs of a `KeyServer`: its normalised inputs, plus connectivity where the release reports it. */
-export type KeyServerState = KeyServerOutputs & { connectivity?: KeyServerConnectivity };
-
-const connectivitySchema = z.object({
-  clusterAvailability: z.boolean().optional(),
-  nodeStates: z.array(z.object({ node: z.string(), state: z.string() })),
-});
-
-/** Stores the stack config (connection settings and credentials); see {@link setConfig}. */
-export function configure(req: dynamic.ConfigureRequest): Promise<void> {
-  return settle("KeyServer configure", () => setConfig(req.config));
-}
-
-/**
- * Failures the model's check does not know about: ONTAP refuses a password on a server without a username
- * (65536845), which would only show after the POST had already added the server.
- */
-export function passwordFailures(inputs: CheckedKeyServerInputs): CheckFailure[] {
-  const { password, username } = inputs;
-  if (password === undefined || isUnknown(password) || isUnknown(username) || username !== "") return [];
-  return [
-    {
-      property: "username",
-      reason: "must be set when password is set: ONTAP refuses a key server password without a username",
-    },
-  ];
-}
-
-/**
- * Removing a password is refused, not ignored: ONTAP's REST API sets a key server's password (PATCH
- * `password`) but documents no way to clear one, so dropping it from the program would leave the credential on
- * the cluster while the stack forgot it. `olds` are the previous inputs (check) or outputs (diff).
- */
-export function passwordRemovalFailures(olds: unknown, news: CheckedKeyServerInputs): CheckFailure[] {
-  const old =
-    typeof olds === "object" && olds !== null
-      ? (olds as { password?: unknown; keyManager?: unknown; server?: unknown })
-      : {};
-  if (typeof old.password !== "string" || old.password === "" || news.password !== undefined) return [];
-  // A replacement adds another server and removes the old one, credential and all: nothing is left behind.
-  const replaced =
-    isUnknown(news.keyManager) ||
-    isUnknown(news.server) ||
-    typeof old.keyManager !== "string" ||
-    typeof old.server !== "string" ||
-    old.keyManager.toLowerCase() !== news.keyManager ||
-    canonicalServerAddress(old.server) !== news.server;
-  if (replaced) return [];
-  return [
-    {
-      // No property: the engine would show the password's value beside it.
-      property: "",
-      reason:
-        "password: cannot be removed: ONTAP can set a key server's password but not clear it, so the " +
-        "credential would stay on the cluster while the stack forgets it. Nothing was changed. Fix: keep " +
-        "`password` (a new value changes it); to drop the credential, delete the KeyServer in one `pulumi up` " +
-        "and add it back without a password in the next (ONTAP refuses to remove the last server holding " +
-        "some keys, 65536700: add another one first).",
-    },
-  ];
-}
+/** Stores the stack config (connection settings and credentials); see `setConfig`. */
+export const configure = configureFor("KeyServer");
 
 /** Validates and normalises inputs. No network calls. */
 export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult> {
@@ -135,20 +79,11 @@ export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult
 }
 
 function checked(news: unknown): CheckedKeyServerInputs {
-  const result = checkKeyServer({}, news);
-  const failures = result.valid ? passwordFailures(result.inputs) : result.failures;
-  if (!result.valid || failures.length > 0) {
-    throw new Error(
-      `invalid KeyServer inputs: ${failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; ")}`,
-    );
-  }
-  return result.inputs;
+  return checkedInputs("KeyServer", checkKeyServer({}, news), passwordFailures);
 }
 
 function known(news: unknown): KeyServerInputs {
-  const inputs = checked(news);
-  if (!isKnownKeyServerInputs(inputs)) throw new Error("KeyServer inputs are not known yet");
-  return inputs;
+  return knownInputs("KeyServer", checked(news), isKnownKeyServerInputs);
 }
 
 /**
@@ -162,39 +97,11 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
       const inputs = checked(news);
       const removal = passwordRemovalFailures(olds, inputs);
       if (removal.length > 0) throw new Error(`invalid KeyServer inputs: ${removal[0]!.reason}`);
-      const outcome = diffKeyServer(parseKeyServerOutputs(olds), inputs);
-      return {
-        changes: outcome.changes,
-        replaces: outcome.replaces,
-        deleteBeforeReplace: outcome.deleteBeforeReplace,
-      };
+      return diffResult(diffKeyServer(parseKeyServerOutputs(olds), inputs));
     },
     olds,
     news,
   );
-}
-
-/** ONTAP's connectivity record in output form; undefined when the record has none (9.6, or not asked for). */
-export function connectivityOutput(
-  record: Pick<KeyServerRecord, "connectivity">,
-): KeyServerConnectivity | undefined {
-  const raw = record.connectivity;
-  if (!raw) return undefined;
-  const nodeStates = (raw.node_states ?? [])
-    .map((n) => ({ node: n.node?.name ?? n.node?.uuid ?? "", state: n.state ?? "unknown" }))
-    .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  return {
-    ...(raw.cluster_availability !== undefined ? { clusterAvailability: raw.cluster_availability } : {}),
-    nodeStates,
-  };
-}
-
-/** The connectivity recorded in previous outputs, if any (kept by updates, which do not read it). */
-export function previousConnectivity(olds: unknown): KeyServerConnectivity | undefined {
-  const raw =
-    typeof olds === "object" && olds !== null ? (olds as { connectivity?: unknown }).connectivity : undefined;
-  const parsed = connectivitySchema.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
 }
 
 /** Outputs with `connectivity` added when known (an output set to undefined would fail the host's call). */
@@ -208,14 +115,6 @@ function withConnectivity(
 function withoutPassword(outputs: KeyServerState): KeyServerState {
   const { password: _dropped, ...rest } = outputs;
   return rest;
-}
-
-function outputsRecord(outputs: KeyServerState): Record<string, unknown> {
-  return outputs as unknown as Record<string, unknown>;
-}
-
-function kmLock(uuid: string): string {
-  return `km:${uuid.toLowerCase()}`;
 }
 
 function describe(keyManager: string, server: string): string {
@@ -364,7 +263,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const { keyManager, server } = inputs;
   const id = keyServerId(keyManager, server);
   const client = clientFor(inputs.profile);
-  return withLock(kmLock(keyManager), async () => {
+  return withLock(keyManagerLock(keyManager), async () => {
     if (inputs.password !== undefined) await requirePasswordSupport(client, keyManager, server);
     const existing = await readServer(client, keyManager, server);
     if (existing) {
@@ -494,7 +393,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
   const profileChanged = (previous.profile ?? "") !== (inputs.profile ?? "");
   if (!patch && !profileChanged) return { outs };
   const client = clientFor(inputs.profile);
-  return withLock(kmLock(keyManager), async () => {
+  return withLock(keyManagerLock(keyManager), async () => {
     if (patch?.password !== undefined) await requirePasswordSupport(client, keyManager, server);
     if (profileChanged) await proveReachable(client, inputs, previous);
     if (!patch) return { outs };
@@ -536,12 +435,6 @@ function hasState(props: unknown): boolean {
   );
 }
 
-function profileOf(props: unknown): string | undefined {
-  const profile =
-    typeof props === "object" && props !== null ? (props as { profile?: unknown }).profile : undefined;
-  return typeof profile === "string" && profile !== "" ? profile : undefined;
-}
-
 /**
  * Refresh: one GET of the server, with `connectivity` on releases that report it (a version probe first, once
  * per cluster and process). Gone when ONTAP answers 404; timeout and username as ONTAP holds them (drift).
@@ -575,7 +468,7 @@ export async function delete_(id: string, props: unknown): Promise<void> {
   assertBounded("KeyServer delete", props);
   const { keyManager, server } = idParts(id);
   const client = clientFor(profileOf(props));
-  await withLock(kmLock(keyManager), async () => {
+  await withLock(keyManagerLock(keyManager), async () => {
     try {
       await deleteKeyServer(client, keyManager, server);
     } catch (err) {

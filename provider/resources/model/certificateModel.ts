@@ -16,7 +16,7 @@ import {
   type CheckFailure,
   type CheckResult,
   type FailureAddressing,
-  formatPath,
+  parseStoredOutputs,
   issuesToFailures,
   messages,
   sanitizeInputs,
@@ -333,10 +333,7 @@ const outputsSchema = z.object({
  * @throws Error naming the invalid fields (never their values).
  */
 export function parseCertificateOutputs(state: unknown): CertificateOutputs {
-  const parsed = outputsSchema.safeParse(sanitizeInputs(state));
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
-  throw new Error(`stored Certificate state is not valid: ${fields}`);
+  return parseStoredOutputs("Certificate", outputsSchema, state);
 }
 
 /** What a diff found. */

@@ -181,3 +181,17 @@ export function trimmedNameSchema(): z.ZodString {
       .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { error: "must not contain control characters" })
   );
 }
+
+/**
+ * Parses a resource's stored outputs (the `olds` of diff, update, delete and read) with its schema. Internal
+ * `__*` keys are ignored.
+ *
+ * @param resource - For messages: "KeyManager".
+ * @throws Error naming the invalid fields (never their values).
+ */
+export function parseStoredOutputs<T>(resource: string, schema: z.ZodType<T, unknown>, state: unknown): T {
+  const parsed = schema.safeParse(sanitizeInputs(state));
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
+  throw new Error(`stored ${resource} state is not valid: ${fields}`);
+}

@@ -27,11 +27,12 @@
  */
 
 import { z } from "zod";
+import type { KeyManagerRecord } from "../../ontap/keyManagers";
 import {
   type CheckResult,
   type FailureAddressing,
   addIssue,
-  formatPath,
+  parseStoredOutputs,
   issuesToFailures,
   messages,
   parseWithin,
@@ -162,30 +163,6 @@ export interface KeyManagerOutputs {
 export type RefreshedKeyManagerInputs = Omit<KeyManagerInputs, "onboard"> & {
   onboard?: Partial<OnboardInputs>;
 };
-
-/**
- * A key manager record as the HTTP layer hands it over (ONTAP's field names; only what this model uses).
- * Missing optional fields take ONTAP's defaults.
- */
-export interface OntapKeyManagerRecord {
-  /** Key manager UUID. */
-  uuid: string;
-  /** `cluster` or `svm`. */
-  scope: KeyManagerScope;
-  /** The SVM, for SVM scope. */
-  svm?: { uuid: string; name: string };
-  /** External key management settings. */
-  external?: {
-    /** Client certificate. */
-    client_certificate?: { uuid: string };
-    /** Server CA certificates. */
-    server_ca_certificates?: { uuid: string }[];
-    /** Key servers. */
-    servers?: { server: string; timeout?: number; username?: string }[];
-  };
-  /** Onboard key management settings. */
-  onboard?: { enabled: boolean; key_backup?: string };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // check
@@ -504,7 +481,7 @@ export function keyManagerInputsFromOutputs(outputs: KeyManagerOutputs): Refresh
   };
 }
 
-function recordServers(record: OntapKeyManagerRecord): KeyServerSettings[] {
+function recordServers(record: KeyManagerRecord): KeyServerSettings[] {
   return (record.external?.servers ?? []).map((s) => ({
     server: canonicalServerAddress(s.server),
     timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
@@ -512,14 +489,18 @@ function recordServers(record: OntapKeyManagerRecord): KeyServerSettings[] {
   }));
 }
 
-function recordMode(record: OntapKeyManagerRecord): "external" | "onboard" | undefined {
+/**
+ * The mode of an ONTAP key manager record; undefined when the record says neither (an answer that makes no
+ * sense, which the glue refuses).
+ */
+export function keyManagerMode(record: KeyManagerRecord): "external" | "onboard" | undefined {
   // Some releases describe an external key manager with `onboard: {enabled: false}` too.
   if (record.onboard?.enabled === true) return "onboard";
   if (record.external) return "external";
   return record.onboard ? "onboard" : undefined;
 }
 
-function recordExternalState(record: OntapKeyManagerRecord): ExternalState {
+function recordExternalState(record: KeyManagerRecord): ExternalState {
   return {
     clientCertificateUuid: record.external?.client_certificate?.uuid.toLowerCase() ?? "",
     serverCaCertificateUuids: sortCertificateRefs(
@@ -534,10 +515,10 @@ function recordExternalState(record: OntapKeyManagerRecord): ExternalState {
  * `serverManagement` says, since they all count towards the limit), plus the passphrase from the previous state.
  */
 export function keyManagerStateFromRecord(
-  record: OntapKeyManagerRecord,
+  record: KeyManagerRecord,
   previousPassphrase?: string,
 ): KeyManagerState {
-  const mode = recordMode(record);
+  const mode = keyManagerMode(record);
   if (mode === "external") return { external: recordExternalState(record) };
   if (mode === "onboard")
     return { onboard: previousPassphrase !== undefined ? { passphrase: previousPassphrase } : {} };
@@ -593,7 +574,7 @@ function spellingsOf(
 }
 
 function readExternal(
-  record: OntapKeyManagerRecord,
+  record: KeyManagerRecord,
   previous: KeyManagerOutputs | undefined,
   options: ReadKeyManagerOptions,
 ): ExternalOutputs {
@@ -635,17 +616,18 @@ function readExternal(
  * the resource does not own are left out. The SVM name is ONTAP's (an SVM renamed out of band shows as drift).
  */
 export function readKeyManager(
-  record: OntapKeyManagerRecord,
+  record: KeyManagerRecord,
   previous: KeyManagerOutputs | undefined,
   options: ReadKeyManagerOptions = {},
 ): { outputs: KeyManagerOutputs; inputs: RefreshedKeyManagerInputs } {
-  const mode = recordMode(record);
+  const mode = keyManagerMode(record);
   const passphrase = previous?.onboard?.passphrase;
   const currentPassphrase = previous?.onboard?.currentPassphrase;
+  const svm = record.svm?.uuid !== undefined && record.svm.name !== undefined ? record.svm : undefined;
   const outputs: KeyManagerOutputs = {
     uuid: record.uuid,
-    scope: record.scope,
-    ...(record.svm ? { svm: record.svm.name, svmUuid: record.svm.uuid } : {}),
+    scope: record.scope ?? (svm ? "svm" : "cluster"),
+    ...(svm ? { svm: svm.name, svmUuid: svm.uuid } : {}),
     ...(mode === "external" ? { external: readExternal(record, previous, options) } : {}),
     ...(mode === "onboard"
       ? {
@@ -707,8 +689,5 @@ const keyManagerOutputsSchema = z.object({
  * @throws Error naming the invalid fields (never their values).
  */
 export function parseKeyManagerOutputs(state: unknown): KeyManagerOutputs {
-  const parsed = keyManagerOutputsSchema.safeParse(sanitizeInputs(state));
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
-  throw new Error(`stored KeyManager state is not valid: ${fields}`);
+  return parseStoredOutputs("KeyManager", keyManagerOutputsSchema, state);
 }

@@ -14,10 +14,12 @@
  */
 
 import { z } from "zod";
+import type { KeyServerRecord } from "../../ontap/keyServers";
 import {
+  type CheckFailure,
   type CheckResult,
   type FailureAddressing,
-  formatPath,
+  parseStoredOutputs,
   issuesToFailures,
   messages,
   sanitizeInputs,
@@ -35,7 +37,7 @@ import {
   type KeyServerSettings,
   type ParseResult,
 } from "./servers";
-import { type MaybeUnknown, containsUnknown } from "./unknown";
+import { type MaybeUnknown, containsUnknown, isUnknown } from "./unknown";
 
 /** The normalised, fully known inputs of a `KeyServer`. */
 export interface KeyServerInputs extends KeyServerSettings {
@@ -54,16 +56,6 @@ export type CheckedKeyServerInputs = { [K in keyof KeyServerInputs]: MaybeUnknow
 
 /** The outputs (state) of a `KeyServer`: its normalised inputs. The id is {@link keyServerId}. */
 export type KeyServerOutputs = KeyServerInputs;
-
-/** A key server record as the HTTP layer hands it over (ONTAP's field names). */
-export interface OntapKeyServerRecord {
-  /** `host:port`, in whatever spelling ONTAP uses. */
-  server: string;
-  /** Seconds; ONTAP's default when absent. */
-  timeout?: number;
-  /** Username; `""` when absent. */
-  username?: string;
-}
 
 const keyManagerUuidSchema = stringSchema()
   .refine(isUuid, { error: "must be the key manager's UUID (e.g. the KeyManager's id)" })
@@ -164,7 +156,7 @@ export function keyServerInputsFromOutputs(outputs: KeyServerOutputs): KeyServer
  */
 export function readKeyServer(
   keyManagerUuid: string,
-  record: OntapKeyServerRecord,
+  record: KeyServerRecord,
   previous: KeyServerOutputs | undefined,
 ): { outputs: KeyServerOutputs; inputs: KeyServerInputs } {
   const outputs: KeyServerOutputs = {
@@ -187,7 +179,7 @@ export function readKeyServer(
 export function keyServerRecordMismatch(
   keyManagerUuid: string,
   server: string,
-  record: OntapKeyServerRecord & { readonly uuid?: string },
+  record: KeyServerRecord,
 ): string | undefined {
   const theirs = [
     record.uuid !== undefined && record.uuid.toLowerCase() !== keyManagerUuid.toLowerCase()
@@ -216,8 +208,93 @@ const keyServerOutputsSchema = z.object({
  * @throws Error naming the invalid fields (never their values).
  */
 export function parseKeyServerOutputs(state: unknown): KeyServerOutputs {
-  const parsed = keyServerOutputsSchema.safeParse(sanitizeInputs(state));
-  if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((i) => `${formatPath(i.path) || "(root)"}: ${i.message}`).join("; ");
-  throw new Error(`stored KeyServer state is not valid: ${fields}`);
+  return parseStoredOutputs("KeyServer", keyServerOutputsSchema, state);
+}
+
+/** A key server's connectivity as ONTAP last reported it (9.7 and later), in output form. */
+export interface KeyServerConnectivity {
+  /** Whether every node of the cluster reaches the server; absent when ONTAP did not say. */
+  clusterAvailability?: boolean;
+  /** Per-node states, sorted by node (9.7 lists only nodes whose state is not `available`). */
+  nodeStates: { node: string; state: string }[];
+}
+
+/** Outputs of a `KeyServer`: its normalised inputs, plus connectivity where the release reports it. */
+export type KeyServerState = KeyServerOutputs & { connectivity?: KeyServerConnectivity };
+
+const connectivitySchema = z.object({
+  clusterAvailability: z.boolean().optional(),
+  nodeStates: z.array(z.object({ node: z.string(), state: z.string() })),
+});
+
+/**
+ * Failures the model's check does not know about: ONTAP refuses a password on a server without a username
+ * (65536845), which would only show after the POST had already added the server.
+ */
+export function passwordFailures(inputs: CheckedKeyServerInputs): CheckFailure[] {
+  const { password, username } = inputs;
+  if (password === undefined || isUnknown(password) || isUnknown(username) || username !== "") return [];
+  return [
+    {
+      property: "username",
+      reason: "must be set when password is set: ONTAP refuses a key server password without a username",
+    },
+  ];
+}
+
+/**
+ * Removing a password is refused, not ignored: ONTAP's REST API sets a key server's password (PATCH
+ * `password`) but documents no way to clear one, so dropping it from the program would leave the credential on
+ * the cluster while the stack forgot it. `olds` are the previous inputs (check) or outputs (diff).
+ */
+export function passwordRemovalFailures(olds: unknown, news: CheckedKeyServerInputs): CheckFailure[] {
+  const old =
+    typeof olds === "object" && olds !== null
+      ? (olds as { password?: unknown; keyManager?: unknown; server?: unknown })
+      : {};
+  if (typeof old.password !== "string" || old.password === "" || news.password !== undefined) return [];
+  // A replacement adds another server and removes the old one, credential and all: nothing is left behind.
+  const replaced =
+    isUnknown(news.keyManager) ||
+    isUnknown(news.server) ||
+    typeof old.keyManager !== "string" ||
+    typeof old.server !== "string" ||
+    old.keyManager.toLowerCase() !== news.keyManager ||
+    canonicalServerAddress(old.server) !== news.server;
+  if (replaced) return [];
+  return [
+    {
+      // No property: the engine would show the password's value beside it.
+      property: "",
+      reason:
+        "password: cannot be removed: ONTAP can set a key server's password but not clear it, so the " +
+        "credential would stay on the cluster while the stack forgets it. Nothing was changed. Fix: keep " +
+        "`password` (a new value changes it); to drop the credential, delete the KeyServer in one `pulumi up` " +
+        "and add it back without a password in the next (ONTAP refuses to remove the last server holding " +
+        "some keys, 65536700: add another one first).",
+    },
+  ];
+}
+
+/** ONTAP's connectivity record in output form; undefined when the record has none (9.6, or not asked for). */
+export function connectivityOutput(
+  record: Pick<KeyServerRecord, "connectivity">,
+): KeyServerConnectivity | undefined {
+  const raw = record.connectivity;
+  if (!raw) return undefined;
+  const nodeStates = (raw.node_states ?? [])
+    .map((n) => ({ node: n.node?.name ?? n.node?.uuid ?? "", state: n.state ?? "unknown" }))
+    .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  return {
+    ...(raw.cluster_availability !== undefined ? { clusterAvailability: raw.cluster_availability } : {}),
+    nodeStates,
+  };
+}
+
+/** The connectivity recorded in previous outputs, if any (kept by updates, which do not read it). */
+export function previousConnectivity(olds: unknown): KeyServerConnectivity | undefined {
+  const raw =
+    typeof olds === "object" && olds !== null ? (olds as { connectivity?: unknown }).connectivity : undefined;
+  const parsed = connectivitySchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
 }

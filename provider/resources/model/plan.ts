@@ -18,6 +18,7 @@
  * @packageDocumentation
  */
 
+import type { KeyServerPatch } from "../../ontap/keyServers";
 import {
   DEFAULT_SERVER_TIMEOUT,
   DEFAULT_SERVER_USERNAME,
@@ -411,16 +412,6 @@ export function planKeyManagerCreate(
 export interface KeyServerCreateRequest {
   /** Canonical `host:port`. */
   readonly server: string;
-}
-
-/** A PATCH of one key server carrying only what changes. `password` is a secret. */
-export interface KeyServerPatch {
-  /** New timeout. */
-  readonly timeout?: number;
-  /** New username. */
-  readonly username?: string;
-  /** New password (secret). */
-  readonly password?: string;
 }
 
 /** A key server create: the POST of its address, then one PATCH of whatever is not ONTAP's default. */

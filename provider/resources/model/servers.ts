@@ -275,8 +275,3 @@ export function sortServerEntries<T extends { readonly server: string } | string
 export function hasDefaultServerSettings(server: Pick<KeyServerSettings, "timeout" | "username">): boolean {
   return server.timeout === DEFAULT_SERVER_TIMEOUT && server.username === DEFAULT_SERVER_USERNAME;
 }
-
-/** Compares two normalised servers field by field. */
-export function sameServerSettings(a: KeyServerSettings, b: KeyServerSettings): boolean {
-  return a.server === b.server && a.timeout === b.timeout && a.username === b.username;
-}

@@ -1,8 +1,8 @@
+import type { KeyManagerRecord } from "../../../provider/ontap";
 import {
   type CheckedKeyManagerInputs,
   type KeyManagerInputs,
   type KeyManagerOutputs,
-  type OntapKeyManagerRecord,
   buildKeyManagerOutputs,
   certificateRefsToResolve,
   checkKeyManager,
@@ -50,7 +50,7 @@ export function outputsAfterCreate(news: unknown): KeyManagerOutputs {
 }
 
 /** The ONTAP record matching outputs, as ONTAP would spell it. */
-export function recordFor(outputs: KeyManagerOutputs): OntapKeyManagerRecord {
+export function recordFor(outputs: KeyManagerOutputs): KeyManagerRecord {
   return {
     uuid: outputs.uuid,
     scope: outputs.scope,

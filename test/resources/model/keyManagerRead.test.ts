@@ -1,5 +1,5 @@
+import type { KeyManagerRecord } from "../../../provider/ontap";
 import {
-  type OntapKeyManagerRecord,
   buildKeyManagerOutputs,
   certificateRefsToResolve,
   desiredKeyManagerState,
@@ -89,7 +89,7 @@ describe("readKeyManager", () => {
   });
 
   test("a client certificate swapped out of band is reported by UUID, so the program's name shows a diff", () => {
-    const record: OntapKeyManagerRecord = { ...recordFor(created) };
+    const record: KeyManagerRecord = { ...recordFor(created) };
     record.external = { ...record.external, client_certificate: { uuid: OTHER_UUID } };
     const read = readKeyManager(record, created);
     expect(read.outputs.external).toMatchObject({

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { Agent, request } from "undici";
-import type { ClusterAccess } from "./engine";
+import type { ClusterAccess } from "./automation";
 
 /** A key manager as `GET /api/security/key-managers` shows it (the fields the callers read). */
 export interface AdminKeyManager {

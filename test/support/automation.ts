@@ -29,7 +29,7 @@ import {
 } from "@pulumi/pulumi/automation";
 
 /** Root of this repository. */
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "../..");
 
 /** Default limit for finding or building the CLI: a build from source takes 12-15 minutes on 2 cores. */
 export const ENGINE_TIMEOUT_MS = 30 * 60_000;
