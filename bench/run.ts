@@ -25,8 +25,8 @@ import { type RefreshResult, measureRefresh } from "./refresh";
 export const TARGETS = {
   /** Every operation makes exactly the minimum number of calls. */
   callsEqualMinimum: true,
-  /** Serialized `__provider` per resource, bytes (2 KiB). */
-  providerBytesMax: 2048,
+  /** Serialized `__provider` per resource, bytes, as installed in a node_modules (issue 16). */
+  providerBytesMax: 600,
   /** Refresh wall time over the latency bound. */
   refreshRatioMax: 1.25,
   /** TLS handshakes during the refresh: at most the parallelism. */
@@ -269,7 +269,7 @@ function markdown(r: BenchResult): string {
     `| REST calls per operation | all equal to the minimum: ${mark(r.met.calls)} (table below) | = minimum | ${mark(r.met.calls)} |`,
     ...r.providerBytes.map(
       (p) =>
-        `| serialized \`__provider\`, ${p.resource} | ${p.bytes} bytes | <= 2048 bytes | ${mark(p.bytes <= TARGETS.providerBytesMax)} |`,
+        `| serialized \`__provider\`, ${p.resource} | ${p.bytes} bytes | <= ${TARGETS.providerBytesMax} bytes | ${mark(p.bytes <= TARGETS.providerBytesMax)} |`,
     ),
     `| refresh of ${f.resources} key managers, ${f.parallelism} in flight, ${f.latencyMs} ms latency | ${f.wallMs} ms = ${f.ratio} x the ${f.boundMs} ms bound (bare undici client: ${f.bare.ratio} x) | <= 1.25 x | ${mark(r.met.refreshRatio)} |`,
     `| TLS handshakes during that refresh | ${f.handshakes} | <= ${TARGETS.handshakesMax} | ${mark(r.met.handshakes)} |`,

@@ -71,6 +71,13 @@ export const RETRY_ERROR_CODES: readonly string[] = [
   "UND_ERR_CONNECT_TIMEOUT",
 ];
 
+/**
+ * Seconds a write asks ONTAP to wait for its job (`return_timeout`, 0-120) before answering 202: long enough for a
+ * key manager or key server write, which takes a second or two, short enough to keep an answer well inside the
+ * request timeout.
+ */
+export const WRITE_RETURN_TIMEOUT_S = 15;
+
 /** A query parameter value; arrays are joined with commas (as `fields` wants). */
 export type QueryValue = string | number | boolean | readonly (string | number | boolean)[] | undefined;
 /** Query parameters, in order. `undefined` values are left out. */
@@ -150,7 +157,10 @@ export interface WriteResult<T> {
   readonly body?: T;
   /** The finished job, when ONTAP answered 202 and the job was followed. */
   readonly job?: JobRecord;
-  /** The job's uuid, when ONTAP answered 202 (also when `waitForJob` is false). */
+  /**
+   * The job's uuid, when ONTAP answered 202 (also when `waitForJob` is false), or answered 200/201 for a job that
+   * ended within `return_timeout` (a later release).
+   */
   readonly jobUuid?: string;
 }
 
@@ -526,7 +536,13 @@ export class OntapClient {
   ): Promise<WriteResult<T>> {
     registerSecretsIn(body);
     const full = apiPath(path);
-    const res = await this.#send(method, `${full}${buildQuery(options.query)}`, {
+    // Later releases answer a write with 202 and a job unless asked to wait: with return_timeout ONTAP answers
+    // 200/201 (or the job's error) when the job ends within it, so a quick write needs no job poll; a longer one
+    // still answers 202 and is polled. 9.6 answers synchronously and accepts the parameter. Half the request
+    // timeout at most, so the answer always arrives before we give up on the request (writes are not retried).
+    const returnTimeout = Math.min(WRITE_RETURN_TIMEOUT_S, Math.floor(this.#settings.requestTimeoutMs / 2000));
+    const query = { return_timeout: returnTimeout, ...options.query };
+    const res = await this.#send(method, `${full}${buildQuery(query)}`, {
       body,
       signal: options.signal,
     });
@@ -551,10 +567,13 @@ export class OntapClient {
       const job = await this.waitForJob(jobUuid, { method, path: full });
       return { status: res.status, job, jobUuid };
     }
+    // A later release's write that ended within return_timeout answers with its result and the job's reference.
+    const doneJob = jobAcceptedSchema.safeParse(parsed);
+    const jobRef = doneJob.success && UUID.test(doneJob.data.job.uuid) ? { jobUuid: doneJob.data.job.uuid } : {};
     if (parsed === undefined || !options.responseSchema) {
-      return { status: res.status };
+      return { status: res.status, ...jobRef };
     }
-    return { status: res.status, body: parseBody(options.responseSchema, parsed, context) };
+    return { status: res.status, body: parseBody(options.responseSchema, parsed, context), ...jobRef };
   }
 
   #parseSuccess<T>(res: RawResponse, method: string, path: string, schema: z.ZodType<T>): T {
