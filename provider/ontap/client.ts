@@ -540,7 +540,10 @@ export class OntapClient {
     // 200/201 (or the job's error) when the job ends within it, so a quick write needs no job poll; a longer one
     // still answers 202 and is polled. 9.6 answers synchronously and accepts the parameter. Half the request
     // timeout at most, so the answer always arrives before we give up on the request (writes are not retried).
-    const returnTimeout = Math.min(WRITE_RETURN_TIMEOUT_S, Math.floor(this.#settings.requestTimeoutMs / 2000));
+    const returnTimeout = Math.min(
+      WRITE_RETURN_TIMEOUT_S,
+      Math.floor(this.#settings.requestTimeoutMs / 2000),
+    );
     const query = { return_timeout: returnTimeout, ...options.query };
     const res = await this.#send(method, `${full}${buildQuery(query)}`, {
       body,
@@ -569,7 +572,8 @@ export class OntapClient {
     }
     // A later release's write that ended within return_timeout answers with its result and the job's reference.
     const doneJob = jobAcceptedSchema.safeParse(parsed);
-    const jobRef = doneJob.success && UUID.test(doneJob.data.job.uuid) ? { jobUuid: doneJob.data.job.uuid } : {};
+    const jobRef =
+      doneJob.success && UUID.test(doneJob.data.job.uuid) ? { jobUuid: doneJob.data.job.uuid } : {};
     if (parsed === undefined || !options.responseSchema) {
       return { status: res.status, ...jobRef };
     }

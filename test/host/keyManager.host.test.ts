@@ -129,7 +129,9 @@ test("the serialized provider is small, loads our package by name, and captures 
   );
   // Installed in a node_modules, the provider object is a module's exports: the serializer writes a require() of it.
   expect(bytes).toBeLessThanOrEqual(600);
-  expect(onboard.providerText).toContain('require("pulumi-ontap-keymanager/bin/provider/resources/lazy/km.js")');
+  expect(onboard.providerText).toContain(
+    'require("pulumi-ontap-keymanager/bin/provider/resources/lazy/km.js")',
+  );
   // What that require() finds in the host: the compiled JS of a real install, no sources, no TypeScript loader.
   expect(require.resolve("pulumi-ontap-keymanager/km", { paths: [programDir] })).toBe(
     path.join(
