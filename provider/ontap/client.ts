@@ -99,6 +99,11 @@ export interface RetryPolicy {
 export interface ClientOptions {
   /** Retry policy of idempotent requests. */
   readonly retry?: RetryPolicy;
+  /**
+   * `return_timeout` of writes, seconds (0-120): how long a later release waits for a write's job before answering
+   * 202. Default {@link WRITE_RETURN_TIMEOUT_S}, capped at half the request timeout; 0 always gets a job to poll.
+   */
+  readonly writeReturnTimeoutS?: number;
   /** Job polling: intervals and progress reporting (see {@link waitForJob}). */
   readonly jobPoll?: {
     /** First poll interval. Default 250 ms. */
@@ -541,7 +546,7 @@ export class OntapClient {
     // still answers 202 and is polled. 9.6 answers synchronously and accepts the parameter. Half the request
     // timeout at most, so the answer always arrives before we give up on the request (writes are not retried).
     const returnTimeout = Math.min(
-      WRITE_RETURN_TIMEOUT_S,
+      this.#options.writeReturnTimeoutS ?? WRITE_RETURN_TIMEOUT_S,
       Math.floor(this.#settings.requestTimeoutMs / 2000),
     );
     const query = { return_timeout: returnTimeout, ...options.query };
