@@ -21,6 +21,7 @@ import { type OverheadRow, measureOverhead } from "./overhead";
 import { type ProviderSize, measureProviderSizes } from "./providerSize";
 import { type EngineResult, engineTable, measureEngine } from "./engine";
 import { type RefreshResult, measureRefresh } from "./refresh";
+import { type WriteRow, measureWrites } from "./writes";
 
 /** The targets of the issue; a benchmark reports against them, it does not fail on them. */
 export const TARGETS = {
@@ -64,6 +65,8 @@ export interface BenchResult {
   coldStart: ColdStartResult;
   /** The whole engine against its do-nothing floor (bench/engine.ts). */
   engine: EngineResult;
+  /** Calls and latency per write on 9.13, with and without return_timeout (bench/writes.ts). */
+  writes: WriteRow[];
   /** Targets and whether each was met. */
   targets: typeof TARGETS;
   /** Per target: met or not. */
@@ -246,6 +249,11 @@ function report(r: BenchResult): string {
   );
   out.push("");
   out.push(
+    "Writes on 9.13 (calls / job polls / median ms), return_timeout 0 then 15 s:",
+    ...r.writes.map(
+      (w) => `  ${w.write}, ${w.returnTimeoutS} s: ${w.calls} / ${w.jobPolls} / ${w.wallMs} ms`,
+    ),
+    "",
     "The engine against its floor (real CLI + language host, plain-JS program, installed package):",
     engineTable(r.engine),
     "",
@@ -302,6 +310,16 @@ function markdown(r: BenchResult): string {
       "release (later-release fields, features); not counted above. Writes send `return_timeout`, so a write that " +
       "ends within it needs no job poll.",
     "",
+    "### Writes on 9.13: `return_timeout`",
+    "",
+    "Per write, 20 ms latency, jobs of 50 ms; `return_timeout=0` is what the client sent before (ONTAP's default).",
+    "",
+    "| write | return_timeout | calls | job polls | median latency |",
+    "|---|---|---|---|---|",
+    ...r.writes.map(
+      (w) => `| ${w.write} | ${w.returnTimeoutS} s | ${w.calls} | ${w.jobPolls} | ${w.wallMs} ms |`,
+    ),
+    "",
     "### The whole engine against its floor",
     "",
     "The real CLI 3.248 and language host run a plain-JS program of N external key managers (9.6 simulator, " +
@@ -336,6 +354,8 @@ async function main(): Promise<void> {
   const refresh = await measureRefresh();
   log("cold start");
   const coldStart = await measureColdStart(programDir);
+  log("writes on 9.13 with and without return_timeout");
+  const writes = await measureWrites();
   // N = 200 takes most of the time; BENCH_ENGINE_SIZES (e.g. "50") runs fewer.
   const sizes = (process.env.BENCH_ENGINE_SIZES ?? "50,200")
     .split(",")
@@ -356,6 +376,7 @@ async function main(): Promise<void> {
     refresh,
     coldStart,
     engine,
+    writes,
     targets: TARGETS,
     met: {
       calls: calls.every((c) => c.rows.every((row) => row.calls === row.min)),
