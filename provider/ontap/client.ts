@@ -18,7 +18,16 @@
  * @packageDocumentation
  */
 
-import { Agent, RetryAgent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+
+/**
+ * undici, loaded on the first client: the provider host loads this module for every method, and `check` and most
+ * `diff`s never speak HTTP, so they do not pay for loading it (a cold start of each command).
+ */
+function undici(): typeof import("undici") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose
+  return require("undici") as typeof import("undici");
+}
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { clientKey, transportKey, type ConnectionSettings } from "./config";
@@ -324,7 +333,10 @@ export class OntapClient {
     this.#authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`).toString("base64")}`;
     registerCredential(settings.username, settings.password);
     this.#transport = transportFor(settings, options, this.#log);
-    this.#retrying = new RetryAgent(this.#transport.traced, this.#retryOptions(options.retry ?? {}));
+    this.#retrying = new (undici().RetryAgent)(
+      this.#transport.traced,
+      this.#retryOptions(options.retry ?? {}),
+    );
   }
 
   /** The settings (password hidden from serialization and inspection). */
@@ -675,7 +687,7 @@ export class OntapClient {
    * undici's retry machinery with this module's policy: which failures, how long to wait (exponential with
    * jitter, or `Retry-After`), and never past the call's deadline or after an abort.
    */
-  #retryOptions(policy: RetryPolicy): ConstructorParameters<typeof RetryAgent>[1] {
+  #retryOptions(policy: RetryPolicy): ConstructorParameters<typeof import("undici").RetryAgent>[1] {
     const maxRetries = policy.maxRetries ?? 4;
     const minDelay = policy.minDelayMs ?? 500;
     const maxDelay = policy.maxDelayMs ?? 10_000;
@@ -800,7 +812,7 @@ function transportFor(
         `anyone on the network path can read the credentials. Set ontap:caCert to the cluster's CA instead.`,
     );
   }
-  const agent = new Agent({
+  const agent = new (undici().Agent)({
     connections: options.connections ?? DEFAULT_CONNECTIONS,
     pipelining: 1,
     keepAliveTimeout: 30_000,
