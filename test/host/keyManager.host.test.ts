@@ -339,3 +339,38 @@ test("nothing the host printed carries a secret", () => {
   for (const s of [PASSPHRASE, NEW_PASSPHRASE, sim.password]) expect(visible).not.toContain(s);
   expect(host.engineLogs()).toEqual([]);
 });
+
+test("state written by the previous version (a by-value provider of one-liners) upgrades without a diff", async () => {
+  // The provider object as version 0.1.0 wrote it into every resource's state: serialized by value.
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- a copy of the old object */
+  const previousProvider: pulumi.dynamic.ResourceProvider = {
+    configure: (r) => require("pulumi-ontap-keymanager/km").configure(r),
+    check: (o, n) => require("pulumi-ontap-keymanager/km").check(o, n),
+    diff: (i, o, n) => require("pulumi-ontap-keymanager/km").diff(i, o, n),
+    create: (n) => require("pulumi-ontap-keymanager/km").create(n),
+    read: (i, p) => require("pulumi-ontap-keymanager/km").read(i, p),
+    update: (i, o, n) => require("pulumi-ontap-keymanager/km").update(i, o, n),
+    delete: (i, p) => require("pulumi-ontap-keymanager/km").delete(i, p),
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
+  const previousText = (await pulumi.runtime.serializeFunction(() => previousProvider)).text;
+  expect(previousText).not.toBe(onboard.providerText);
+  const checkedBefore = await host.check(onboard.urn, {}, onboard.properties);
+  const oldInputs = { ...checkedBefore.inputs, [PROVIDER_KEY]: previousText };
+  const created = await host.create(onboard.urn, oldInputs);
+  expect(created.properties[PROVIDER_KEY]).toBe(previousText);
+  sim.clearRequestLog();
+
+  // The new version's program: same arguments, the new __provider.
+  const checked = await host.check(onboard.urn, oldInputs, onboard.properties);
+  expect(checked.failures).toEqual([]);
+  expect(await host.diff(created.id, onboard.urn, created.properties, checked.inputs)).toMatchObject({
+    changes: "none",
+    replaces: [],
+  });
+  // A refresh loads the provider the state names (the old one) and finds no drift.
+  const refreshed = await host.read(created.id, onboard.urn, created.properties, oldInputs);
+  expect(refreshed.id).toBe(created.id);
+  expect(refreshed.properties).toEqual(created.properties);
+  expect(sim.requestLog().filter((e) => e.method !== "GET")).toEqual([]);
+});
