@@ -20,6 +20,7 @@ import { type ColdStartResult, measureColdStart } from "./coldStart";
 import { type OverheadRow, measureOverhead } from "./overhead";
 import { type ProviderSize, measureProviderSizes } from "./providerSize";
 import { type EngineResult, engineTable, measureEngine } from "./engine";
+import { type ModuleLoadResult, measureModuleLoad } from "./moduleLoad";
 import { type RefreshResult, measureRefresh } from "./refresh";
 import { type WriteRow, measureWrites } from "./writes";
 
@@ -67,6 +68,8 @@ export interface BenchResult {
   engine: EngineResult;
   /** Calls and latency per write on 9.13, with and without return_timeout (bench/writes.ts). */
   writes: WriteRow[];
+  /** What our modules add to the provider host's start (bench/moduleLoad.ts). */
+  moduleLoad: ModuleLoadResult;
   /** Targets and whether each was met. */
   targets: typeof TARGETS;
   /** Per target: met or not. */
@@ -249,6 +252,10 @@ function report(r: BenchResult): string {
   );
   out.push("");
   out.push(
+    `Module loading in a fresh node (medians of ${r.moduleLoad.runs}): @pulumi/pulumi ${r.moduleLoad.pulumiMs} ms; ` +
+      `then our provider + first check ${r.moduleLoad.checkMs} ms (undici loaded: ${r.moduleLoad.checkLoadsUndici}); ` +
+      `then the first client ${r.moduleLoad.firstClientMs} ms`,
+    "",
     "Writes on 9.13 (calls / job polls / median ms), return_timeout 0 then 15 s:",
     ...r.writes.map(
       (w) => `  ${w.write}, ${w.returnTimeoutS} s: ${w.calls} / ${w.jobPolls} / ${w.wallMs} ms`,
@@ -310,6 +317,11 @@ function markdown(r: BenchResult): string {
       "release (later-release fields, features); not counted above. Writes send `return_timeout`, so a write that " +
       "ends within it needs no job poll.",
     "",
+    `Provider host start, module loading (fresh node, medians of ${r.moduleLoad.runs}): \`@pulumi/pulumi\` alone ` +
+      `${r.moduleLoad.pulumiMs} ms; our provider object, the KeyManager implementation and a first \`check\` add ` +
+      `${r.moduleLoad.checkMs} ms without loading undici (${r.moduleLoad.checkLoadsUndici ? "it was loaded" : "not loaded"}); ` +
+      `the first client (undici) adds ${r.moduleLoad.firstClientMs} ms, paid only by methods that call ONTAP.`,
+    "",
     "### Writes on 9.13: `return_timeout`",
     "",
     "Per write, 20 ms latency, jobs of 50 ms; `return_timeout=0` is what the client sent before (ONTAP's default).",
@@ -354,6 +366,8 @@ async function main(): Promise<void> {
   const refresh = await measureRefresh();
   log("cold start");
   const coldStart = await measureColdStart(programDir);
+  log("module loading");
+  const moduleLoad = measureModuleLoad(programDir);
   log("writes on 9.13 with and without return_timeout");
   const writes = await measureWrites();
   // N = 200 takes most of the time; BENCH_ENGINE_SIZES (e.g. "50") runs fewer.
@@ -377,6 +391,7 @@ async function main(): Promise<void> {
     coldStart,
     engine,
     writes,
+    moduleLoad,
     targets: TARGETS,
     met: {
       calls: calls.every((c) => c.rows.every((row) => row.calls === row.min)),
