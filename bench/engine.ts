@@ -319,7 +319,8 @@ export function engineTable(result: EngineResult): string {
     const ours = result.runs.find((r) => r.n === c.n && r.program === "ours")!;
     const floor = result.runs.find((r) => r.n === c.n && r.program === "floor")!;
     out.push(
-      `N = ${c.n} (parallel ${result.parallel}, ${result.latencyMs} ms latency; CPU ms: CLI / program / host)`,
+      `N = ${c.n} (parallel ${result.parallel}, ${result.latencyMs} ms latency; CPU ms: CLI / program / host, ` +
+        "sampled from /proc and approximate)",
       "",
       "| operation | ours | floor | ratio | ours CPU | floor CPU | REST calls |",
       "|---|---|---|---|---|---|---|",
@@ -336,7 +337,7 @@ export function engineTable(result: EngineResult): string {
     out.push(
       "",
       `state per resource: ours ${ours.stateBytesPerResource} B, floor ${floor.stateBytesPerResource} B ` +
-        `(+${c.stateBytesOverFloor} B); __provider: ours ${ours.providerBytes} B, floor ${floor.providerBytes} B`,
+        `(${c.stateBytesOverFloor >= 0 ? "+" : ""}${c.stateBytesOverFloor} B); __provider: ours ${ours.providerBytes} B, floor ${floor.providerBytes} B`,
       "",
     );
   }
