@@ -203,6 +203,8 @@ function childTicks(): number {
  * @param programDir - A program directory holding the package as installed (`prepareProgramDir`).
  * @param sizes - Values of N.
  * @param log - Progress lines.
+ * @param parallel - Engine parallelism (`--parallel`). Default 8.
+ * @param latencyMs - Latency the simulator adds to each request. Default 20 ms.
  */
 export async function measureEngine(
   programDir: string,
