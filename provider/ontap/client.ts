@@ -18,7 +18,16 @@
  * @packageDocumentation
  */
 
-import { Agent, RetryAgent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+
+/**
+ * undici, loaded on the first client: the provider host loads this module for every method, and `check` and most
+ * `diff`s never speak HTTP, so they do not pay for loading it (a cold start of each command).
+ */
+function undici(): typeof import("undici") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose
+  return require("undici") as typeof import("undici");
+}
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
 import { clientKey, transportKey, type ConnectionSettings } from "./config";
@@ -71,6 +80,13 @@ export const RETRY_ERROR_CODES: readonly string[] = [
   "UND_ERR_CONNECT_TIMEOUT",
 ];
 
+/**
+ * Seconds a write asks ONTAP to wait for its job (`return_timeout`, 0-120) before answering 202: long enough for a
+ * key manager or key server write, which takes a second or two, short enough to keep an answer well inside the
+ * request timeout.
+ */
+export const WRITE_RETURN_TIMEOUT_S = 15;
+
 /** A query parameter value; arrays are joined with commas (as `fields` wants). */
 export type QueryValue = string | number | boolean | readonly (string | number | boolean)[] | undefined;
 /** Query parameters, in order. `undefined` values are left out. */
@@ -92,6 +108,11 @@ export interface RetryPolicy {
 export interface ClientOptions {
   /** Retry policy of idempotent requests. */
   readonly retry?: RetryPolicy;
+  /**
+   * `return_timeout` of writes, seconds (0-120): how long a later release waits for a write's job before answering
+   * 202. Default {@link WRITE_RETURN_TIMEOUT_S}, capped at half the request timeout; 0 always gets a job to poll.
+   */
+  readonly writeReturnTimeoutS?: number;
   /** Job polling: intervals and progress reporting (see {@link waitForJob}). */
   readonly jobPoll?: {
     /** First poll interval. Default 250 ms. */
@@ -150,7 +171,10 @@ export interface WriteResult<T> {
   readonly body?: T;
   /** The finished job, when ONTAP answered 202 and the job was followed. */
   readonly job?: JobRecord;
-  /** The job's uuid, when ONTAP answered 202 (also when `waitForJob` is false). */
+  /**
+   * The job's uuid, when ONTAP answered 202 (also when `waitForJob` is false), or answered 200/201 for a job that
+   * ended within `return_timeout` (a later release).
+   */
   readonly jobUuid?: string;
 }
 
@@ -309,7 +333,10 @@ export class OntapClient {
     this.#authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password}`).toString("base64")}`;
     registerCredential(settings.username, settings.password);
     this.#transport = transportFor(settings, options, this.#log);
-    this.#retrying = new RetryAgent(this.#transport.traced, this.#retryOptions(options.retry ?? {}));
+    this.#retrying = new (undici().RetryAgent)(
+      this.#transport.traced,
+      this.#retryOptions(options.retry ?? {}),
+    );
   }
 
   /** The settings (password hidden from serialization and inspection). */
@@ -526,7 +553,16 @@ export class OntapClient {
   ): Promise<WriteResult<T>> {
     registerSecretsIn(body);
     const full = apiPath(path);
-    const res = await this.#send(method, `${full}${buildQuery(options.query)}`, {
+    // Later releases answer a write with 202 and a job unless asked to wait: with return_timeout ONTAP answers
+    // 200/201 (or the job's error) when the job ends within it, so a quick write needs no job poll; a longer one
+    // still answers 202 and is polled. 9.6 answers synchronously and accepts the parameter. Half the request
+    // timeout at most, so the answer always arrives before we give up on the request (writes are not retried).
+    const returnTimeout = Math.min(
+      this.#options.writeReturnTimeoutS ?? WRITE_RETURN_TIMEOUT_S,
+      Math.floor(this.#settings.requestTimeoutMs / 2000),
+    );
+    const query = { return_timeout: returnTimeout, ...options.query };
+    const res = await this.#send(method, `${full}${buildQuery(query)}`, {
       body,
       signal: options.signal,
     });
@@ -551,10 +587,14 @@ export class OntapClient {
       const job = await this.waitForJob(jobUuid, { method, path: full });
       return { status: res.status, job, jobUuid };
     }
+    // A later release's write that ended within return_timeout answers with its result and the job's reference.
+    const doneJob = jobAcceptedSchema.safeParse(parsed);
+    const jobRef =
+      doneJob.success && UUID.test(doneJob.data.job.uuid) ? { jobUuid: doneJob.data.job.uuid } : {};
     if (parsed === undefined || !options.responseSchema) {
-      return { status: res.status };
+      return { status: res.status, ...jobRef };
     }
-    return { status: res.status, body: parseBody(options.responseSchema, parsed, context) };
+    return { status: res.status, body: parseBody(options.responseSchema, parsed, context), ...jobRef };
   }
 
   #parseSuccess<T>(res: RawResponse, method: string, path: string, schema: z.ZodType<T>): T {
@@ -647,7 +687,7 @@ export class OntapClient {
    * undici's retry machinery with this module's policy: which failures, how long to wait (exponential with
    * jitter, or `Retry-After`), and never past the call's deadline or after an abort.
    */
-  #retryOptions(policy: RetryPolicy): ConstructorParameters<typeof RetryAgent>[1] {
+  #retryOptions(policy: RetryPolicy): ConstructorParameters<typeof import("undici").RetryAgent>[1] {
     const maxRetries = policy.maxRetries ?? 4;
     const minDelay = policy.minDelayMs ?? 500;
     const maxDelay = policy.maxDelayMs ?? 10_000;
@@ -772,7 +812,7 @@ function transportFor(
         `anyone on the network path can read the credentials. Set ontap:caCert to the cluster's CA instead.`,
     );
   }
-  const agent = new Agent({
+  const agent = new (undici().Agent)({
     connections: options.connections ?? DEFAULT_CONNECTIONS,
     pipelining: 1,
     keepAliveTimeout: 30_000,

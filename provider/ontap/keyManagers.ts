@@ -447,9 +447,11 @@ export async function createKeyManager(
   const first = result.body?.records?.[0];
   // A returned record of another scope is not trusted: the scope's lookup below is checked instead.
   const returned = first && keyManagerIdentityIssues(first, asked).length === 0 ? first : undefined;
-  // The record a 9.6 POST returns holds every field; a later release's job returns nothing: read it back.
+  // The record a POST returns holds every field but the later releases' ones and the key backup (computed on
+  // request only); a later release's job that outlasted return_timeout returns nothing: read it back then.
+  const later = result.jobUuid !== undefined;
   const found =
-    returned && !options.laterFields
+    returned && !options.laterFields && !(options.keyBackup && later)
       ? returned
       : returned
         ? await findKeyManager(client, returned.uuid, { ...options, expect: asked })

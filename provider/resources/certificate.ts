@@ -6,6 +6,7 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
+import * as lazyProvider from "./lazy/ct";
 
 /** The arguments of a {@link Certificate}. */
 export interface CertificateArgs {
@@ -48,24 +49,11 @@ export interface CertificateArgs {
   profile?: pulumi.Input<string>;
 }
 
-/** The provider behind {@link Certificate}; its methods load the implementation lazily. */
-type Impl = typeof import("./impl/certificateProvider");
-
 /**
- * The dynamic provider object that {@link Certificate} uses: one-liners that load the compiled implementation
- * by package name at call time, so nothing is captured and the serialized text stays small.
+ * The dynamic provider object that {@link Certificate} uses: the exports of `./lazy/ct`, so that Pulumi's closure
+ * serializer stores it as a `require()` of that module (see there); its methods load the implementation at call time.
  */
-export const certificateProvider: pulumi.dynamic.ResourceProvider = {
-  /* eslint-disable @typescript-eslint/no-require-imports -- the serialized provider must load code at call time */
-  configure: (r) => (require("pulumi-ontap-keymanager/ct") as Impl).configure(r),
-  check: (o, n) => (require("pulumi-ontap-keymanager/ct") as Impl).check(o, n),
-  diff: (i, o, n) => (require("pulumi-ontap-keymanager/ct") as Impl).diff(i, o, n),
-  create: (n) => (require("pulumi-ontap-keymanager/ct") as Impl).create(n),
-  read: (i, p) => (require("pulumi-ontap-keymanager/ct") as Impl).read(i, p),
-  update: (i, o, n) => (require("pulumi-ontap-keymanager/ct") as Impl).update(i, o, n),
-  delete: (i, p) => (require("pulumi-ontap-keymanager/ct") as Impl).delete(i, p),
-  /* eslint-enable @typescript-eslint/no-require-imports */
-};
+export const certificateProvider: pulumi.dynamic.ResourceProvider = lazyProvider;
 
 /**
  * A certificate a key manager uses, installed on ONTAP (needs ONTAP 9.8 or later, which introduced certificate

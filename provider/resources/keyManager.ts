@@ -5,6 +5,7 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
+import * as lazyProvider from "./lazy/km";
 import type { ServerManagement } from "./model/plan";
 
 /** A key server of an external key manager, with its per-server settings. */
@@ -130,25 +131,11 @@ export interface KeyManagerOnboardOutput {
   keyBackup?: string;
 }
 
-/** The provider behind {@link KeyManager}; see `keyManagerProvider`. Its methods load the implementation lazily. */
-type Impl = typeof import("./impl/keyManagerProvider");
-
 /**
- * The dynamic provider object that {@link KeyManager} uses. Pulumi serializes it into every resource's state,
- * so each method is a one-liner that loads the compiled implementation by package name at call time: nothing
- * (schemas, HTTP agents, credentials) is captured, and the serialized text stays small.
+ * The dynamic provider object that {@link KeyManager} uses: the exports of `./lazy/km`, so that Pulumi's closure
+ * serializer stores it as a `require()` of that module (see there); its methods load the implementation at call time.
  */
-export const keyManagerProvider: pulumi.dynamic.ResourceProvider = {
-  /* eslint-disable @typescript-eslint/no-require-imports -- the serialized provider must load code at call time */
-  configure: (r) => (require("pulumi-ontap-keymanager/km") as Impl).configure(r),
-  check: (o, n) => (require("pulumi-ontap-keymanager/km") as Impl).check(o, n),
-  diff: (i, o, n) => (require("pulumi-ontap-keymanager/km") as Impl).diff(i, o, n),
-  create: (n) => (require("pulumi-ontap-keymanager/km") as Impl).create(n),
-  read: (i, p) => (require("pulumi-ontap-keymanager/km") as Impl).read(i, p),
-  update: (i, o, n) => (require("pulumi-ontap-keymanager/km") as Impl).update(i, o, n),
-  delete: (i, p) => (require("pulumi-ontap-keymanager/km") as Impl).delete(i, p),
-  /* eslint-enable @typescript-eslint/no-require-imports */
-};
+export const keyManagerProvider: pulumi.dynamic.ResourceProvider = lazyProvider;
 
 /**
  * An ONTAP encryption key manager: external (KMIP key servers) or onboard (passphrase), at cluster scope or for

@@ -5,6 +5,7 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
+import * as lazyProvider from "./lazy/ks";
 import type { KeyServerConnectivity } from "./model/keyServerModel";
 
 export type { KeyServerConnectivity } from "./model/keyServerModel";
@@ -52,25 +53,11 @@ export interface KeyServerArgs {
   adopt?: pulumi.Input<boolean>;
 }
 
-/** The provider behind {@link KeyServer}; see `keyServerProvider`. Its methods load the implementation lazily. */
-type Impl = typeof import("./impl/keyServerProvider");
-
 /**
- * The dynamic provider object that {@link KeyServer} uses. Pulumi serializes it into every resource's state,
- * so each method is a one-liner that loads the compiled implementation by package name at call time: nothing
- * (schemas, HTTP agents, credentials) is captured, and the serialized text stays small.
+ * The dynamic provider object that {@link KeyServer} uses: the exports of `./lazy/ks`, so that Pulumi's closure
+ * serializer stores it as a `require()` of that module (see there); its methods load the implementation at call time.
  */
-export const keyServerProvider: pulumi.dynamic.ResourceProvider = {
-  /* eslint-disable @typescript-eslint/no-require-imports -- the serialized provider must load code at call time */
-  configure: (r) => (require("pulumi-ontap-keymanager/ks") as Impl).configure(r),
-  check: (o, n) => (require("pulumi-ontap-keymanager/ks") as Impl).check(o, n),
-  diff: (i, o, n) => (require("pulumi-ontap-keymanager/ks") as Impl).diff(i, o, n),
-  create: (n) => (require("pulumi-ontap-keymanager/ks") as Impl).create(n),
-  read: (i, p) => (require("pulumi-ontap-keymanager/ks") as Impl).read(i, p),
-  update: (i, o, n) => (require("pulumi-ontap-keymanager/ks") as Impl).update(i, o, n),
-  delete: (i, p) => (require("pulumi-ontap-keymanager/ks") as Impl).delete(i, p),
-  /* eslint-enable @typescript-eslint/no-require-imports */
-};
+export const keyServerProvider: pulumi.dynamic.ResourceProvider = lazyProvider;
 
 /**
  * One key server of an existing external key manager, managed on its own (`/api/security/key-managers/{uuid}/

@@ -65,10 +65,16 @@ beforeAll(async () => {
   programDir = await fs.realpath(await prepareProgramDir());
   const starting = startHost({ programDir }).then((h) => (host = h));
   const capturing = (async () => {
+    // Declared through the installed copy, as a user's program does (the repository's own KeyManager is linked,
+    // not under a node_modules, so the closure serializer inlines its provider by value instead of a require()).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed copy, loaded by path
+    const installed = require(path.join(programDir, "node_modules", "pulumi-ontap-keymanager")) as {
+      KeyManager: typeof KeyManager;
+    };
     // A plain passphrase: the resource must make it secret by itself.
     onboard = await captureProvider(
       () =>
-        new KeyManager(
+        new installed.KeyManager(
           "onboard",
           { onboard: { passphrase: PASSPHRASE } },
           {
@@ -121,7 +127,11 @@ test("the serialized provider is small, loads our package by name, and captures 
       `first answer after ${Math.round(host.timings.firstAnswerMs)} ms; first check (loads the package) ` +
       `${Math.round(firstCheckMs)} ms`,
   );
-  expect(bytes).toBeLessThanOrEqual(2048);
+  // Installed in a node_modules, the provider object is a module's exports: the serializer writes a require() of it.
+  expect(bytes).toBeLessThanOrEqual(600);
+  expect(onboard.providerText).toContain(
+    'require("pulumi-ontap-keymanager/bin/provider/resources/lazy/km.js")',
+  );
   // What that require() finds in the host: the compiled JS of a real install, no sources, no TypeScript loader.
   expect(require.resolve("pulumi-ontap-keymanager/km", { paths: [programDir] })).toBe(
     path.join(
@@ -129,10 +139,13 @@ test("the serialized provider is small, loads our package by name, and captures 
       "node_modules/pulumi-ontap-keymanager/bin/provider/resources/impl/keyManagerProvider.js",
     ),
   );
-  expect(onboard.providerText).toContain('require("pulumi-ontap-keymanager/km")');
   expect(onboard.providerText).not.toContain(PASSPHRASE);
   expect(onboard.providerIsSecret).toBe(false);
-  expect(external.providerText).toBe(onboard.providerText);
+  // Declared through the linked repository (not under a node_modules), the same object is inlined by value: its
+  // one-liners load the implementation by package name too, and capture nothing.
+  expect(external.providerText).toContain('require("pulumi-ontap-keymanager/km")');
+  expect(external.providerText).not.toContain("__dirname");
+  expect(external.providerIsSecret).toBe(false);
 });
 
 test("the resource makes onboard secret and lists it in additionalSecretOutputs", async () => {
@@ -325,4 +338,39 @@ test("nothing the host printed carries a secret", () => {
   const visible = host.userVisibleOutput();
   for (const s of [PASSPHRASE, NEW_PASSPHRASE, sim.password]) expect(visible).not.toContain(s);
   expect(host.engineLogs()).toEqual([]);
+});
+
+test("state written by the previous version (a by-value provider of one-liners) upgrades without a diff", async () => {
+  // The provider object as version 0.1.0 wrote it into every resource's state: serialized by value.
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- a copy of the old object */
+  const previousProvider: pulumi.dynamic.ResourceProvider = {
+    configure: (r) => require("pulumi-ontap-keymanager/km").configure(r),
+    check: (o, n) => require("pulumi-ontap-keymanager/km").check(o, n),
+    diff: (i, o, n) => require("pulumi-ontap-keymanager/km").diff(i, o, n),
+    create: (n) => require("pulumi-ontap-keymanager/km").create(n),
+    read: (i, p) => require("pulumi-ontap-keymanager/km").read(i, p),
+    update: (i, o, n) => require("pulumi-ontap-keymanager/km").update(i, o, n),
+    delete: (i, p) => require("pulumi-ontap-keymanager/km").delete(i, p),
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
+  const previousText = (await pulumi.runtime.serializeFunction(() => previousProvider)).text;
+  expect(previousText).not.toBe(onboard.providerText);
+  const checkedBefore = await host.check(onboard.urn, {}, onboard.properties);
+  const oldInputs = { ...checkedBefore.inputs, [PROVIDER_KEY]: previousText };
+  const created = await host.create(onboard.urn, oldInputs);
+  expect(created.properties[PROVIDER_KEY]).toBe(previousText);
+  sim.clearRequestLog();
+
+  // The new version's program: same arguments, the new __provider.
+  const checked = await host.check(onboard.urn, oldInputs, onboard.properties);
+  expect(checked.failures).toEqual([]);
+  expect(await host.diff(created.id, onboard.urn, created.properties, checked.inputs)).toMatchObject({
+    changes: "none",
+    replaces: [],
+  });
+  // A refresh loads the provider the state names (the old one) and finds no drift.
+  const refreshed = await host.read(created.id, onboard.urn, created.properties, oldInputs);
+  expect(refreshed.id).toBe(created.id);
+  expect(refreshed.properties).toEqual(created.properties);
+  expect(sim.requestLog().filter((e) => e.method !== "GET")).toEqual([]);
 });

@@ -436,7 +436,9 @@ describe("debug tracing and redaction", () => {
       expect.stringMatching(/^\[ontap\] GET \/api\/cluster\?fields=name,uuid,version 200 \d+ms attempt=2 /),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(/^\[ontap\] POST \/api\/security\/key-managers\?return_records=true 201 /),
+      expect.stringMatching(
+        /^\[ontap\] POST \/api\/security\/key-managers\?return_timeout=15&return_records=true 201 /,
+      ),
     );
     const text = stderr.text();
     expect(text).not.toContain(PASSPHRASE);

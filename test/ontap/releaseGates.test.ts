@@ -1,6 +1,7 @@
 /**
  * The client against the simulator playing a later release (9.13): writes answer 202 with a job that the
- * client follows to success, failure or its timeout; later-release fields are read and tolerated.
+ * client follows to success, failure or its timeout; later-release fields are read and tolerated. Most tests ask
+ * for the job (`return_timeout=0`); the last ones show the default, where a quick write answers at once.
  */
 
 import { inspect } from "node:util";
@@ -27,6 +28,8 @@ import { FAST, captureStderr, eventually, rejectionOf, settingsFor } from "./hel
 
 let sim: Simulator;
 let client: OntapClient;
+/** Every write answers 202 with a job, whatever its length. */
+const JOBS = { ...FAST, writeReturnTimeoutS: 0 };
 
 beforeAll(async () => {
   sim = await startSimulator({ ontapVersion: "9.13", jobDelayMs: 40 });
@@ -40,7 +43,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await closeAllClients();
   sim.reset();
-  client = getClient(settingsFor(sim), FAST);
+  client = getClient(settingsFor(sim), JOBS);
 });
 
 afterEach(() => {
@@ -124,7 +127,7 @@ test("refusals of the key-manager subsystem arrive as job failures", async () =>
 
 test("a job that outlives the job timeout is a timeout error that says it may still complete", async () => {
   sim.setJobDelay(3_000);
-  const slow = getClient(settingsFor(sim, { "ontap:jobTimeout": "0.3" }), FAST);
+  const slow = getClient(settingsFor(sim, { "ontap:jobTimeout": "0.3" }), JOBS);
   const err = await rejectionOf(createKeyManager(slow, { svm: { name: "vs0" }, external }));
   expect(err).toBeInstanceOf(OntapTimeoutError);
   const e = err as OntapTimeoutError;
@@ -138,7 +141,7 @@ test("a job that outlives the job timeout is a timeout error that says it may st
 test("a long wait reports progress on stderr", async () => {
   sim.setJobDelay(400);
   const patient = getClient(settingsFor(sim), {
-    ...FAST,
+    ...JOBS,
     jobPoll: { minIntervalMs: 20, maxIntervalMs: 40, progressAfterMs: 100, progressEveryMs: 1_000 },
   });
   const stderr = captureStderr();
@@ -228,7 +231,7 @@ test("key server passwords exist in this release and never show in traces", asyn
     stderr.restore();
   }
   expect(stderr.text()).toMatch(
-    /\[ontap\] PATCH \/api\/security\/key-managers\/[0-9a-f-]+\/key-servers\/10\.0\.0\.6%3A5696 202 /,
+    /\[ontap\] PATCH \/api\/security\/key-managers\/[0-9a-f-]+\/key-servers\/10\.0\.0\.6%3A5696\?return_timeout=0 202 /,
   );
   expect(stderr.text()).not.toContain(secret);
 });
@@ -253,4 +256,47 @@ test("records of collections parse with loose schemas on this release too", asyn
   );
   expect(certs).toHaveLength(18);
   expect(certs[0]).toHaveProperty("subject_key_identifier");
+});
+
+describe("with the default return_timeout", () => {
+  let quick: OntapClient;
+  beforeEach(async () => {
+    await closeAllClients();
+    quick = getClient(settingsFor(sim), FAST);
+  });
+
+  test("a write whose job ends in time answers 201/200 at once: no job poll, and the record is read back", async () => {
+    const km = await createKeyManager(quick, { onboard: { passphrase: P1 } }, { keyBackup: true });
+    const post = sim.requestLog().find((e) => e.method === "POST");
+    expect(post?.status).toBe(201);
+    expect(post?.path).toContain("return_timeout=15");
+    expect(jobPolls()).toHaveLength(0);
+    // The key backup is computed on request only: the create reads it back.
+    expect(km.onboard?.key_backup).toEqual(expect.any(String));
+    await rotateOnboardPassphrase(quick, km.uuid, { existingPassphrase: P1, passphrase: P2 });
+    expect(sim.requestLog().find((e) => e.method === "PATCH")?.status).toBe(200);
+    expect(jobPolls()).toHaveLength(0);
+    expect(sim.checkOnboardPassphrase(P2)).toBe(true);
+  });
+
+  test("a refusal decided by the job within return_timeout is an API error with its code", async () => {
+    const km = await createKeyManager(quick, { onboard: { passphrase: P1 } });
+    const err = await rejectionOf(
+      rotateOnboardPassphrase(quick, km.uuid, { existingPassphrase: P2, passphrase: P1 }),
+    );
+    expect((err as { ontapCode?: string }).ontapCode).toBe("65536139");
+    expect(jobPolls()).toHaveLength(0);
+  });
+
+  test("a job that outlasts return_timeout still answers 202 and is polled to its end", async () => {
+    sim.setJobDelay(2_500);
+    // A 2 s request timeout caps return_timeout at 1 s.
+    const capped = getClient(settingsFor(sim, { "ontap:requestTimeout": "2" }), FAST);
+    await createKeyManager(capped, { svm: { name: "vs0" }, external });
+    const post = sim.requestLog().find((e) => e.method === "POST");
+    expect(post?.status).toBe(202);
+    expect(post?.path).toContain("return_timeout=1");
+    expect(jobPolls().length).toBeGreaterThanOrEqual(1);
+    expect(sim.keyManagers()).toHaveLength(1);
+  });
 });

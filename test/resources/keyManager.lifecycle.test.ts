@@ -36,7 +36,8 @@ interface Observed {
 function label(e: RequestLogEntry): string {
   const [pathname = "", query = ""] = e.path.split("?");
   const path = pathname.replace(/(key-managers\/)[0-9a-f-]{36}/, "$1{km}");
-  const params = query.split("&").filter((p) => p !== "" && !/^(fields|max_records)=/.test(p));
+  // return_timeout rides on every write (test/ontap checks it), so it is left out like fields.
+  const params = query.split("&").filter((p) => p !== "" && !/^(fields|max_records|return_timeout)=/.test(p));
   return `${e.method} ${path}${params.length > 0 ? `?${params.join("&")}` : ""}`;
 }
 
@@ -132,7 +133,9 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
     return uuid;
   };
   /** On later releases a create answers with a job, so the new key manager is looked up by scope. */
-  const lookup = (scope: string): string[] => (later ? [`GET ${KM}?${scope}`] : []);
+  // A create carries return_timeout: a later release returns the record once the job has ended, as 9.6 does, so
+  // there is no read-back by scope (the onboard key backup is read back by UUID, see that test).
+  const lookup = (_scope: string): string[] => [];
   const kms = (): SimKeyManager[] => sim.keyManagers() as SimKeyManager[];
   const onlyKm = (): SimKeyManager => {
     const all = kms();
@@ -148,9 +151,9 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
     if (!km) throw new Error("seeded key manager not found");
     return km.uuid;
   };
-  const expectWrites = (o: Observed, writes: number): void => {
-    if (later) expect(o.jobPolls).toBeGreaterThanOrEqual(writes);
-    else expect(o.jobPolls).toBe(0);
+  const expectWrites = (o: Observed, _writes: number): void => {
+    // Every write (however many) ends within return_timeout here: no job poll on any release.
+    expect(o.jobPolls).toBe(0);
   };
 
   beforeAll(async () => {
@@ -345,7 +348,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       expect(o.calls).toEqual([
         `GET ${KM}?scope=cluster`,
         `POST ${KM}?return_records=true`,
-        ...lookup("scope=cluster"),
+        ...(later ? [`GET ${KM}/{km}`] : []),
       ]);
       expectWrites(o, 1);
       expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
@@ -486,14 +489,9 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       expect(o.calls).toEqual([
         `GET ${KM}?scope=cluster`,
         `POST ${KM}?return_records=true`,
+        // With return_timeout the job had ended when the answer was lost: the first look finds it (the wait for
+        // an unfinished job is covered by test/reliability and test/ontap).
         `GET ${KM}?scope=cluster`,
-        // Not there yet on a later release: wait for the unfinished create job, then look again.
-        ...(later
-          ? [
-              "GET /api/cluster/jobs?state=queued%7Crunning%7Cpaused&description=POST%20%2Fapi%2Fsecurity%2Fkey-managers",
-              `GET ${KM}?scope=cluster`,
-            ]
-          : []),
       ]);
       expectWrites(o, 1);
       expect(onlyKm().uuid).toBe(id);
@@ -813,16 +811,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
       await provider.delete(id, outs);
       const o = await observed(sim);
       expect(o.entries.find((e) => e.method === "DELETE")?.status).toBe(0);
-      expect(o.calls).toEqual([
-        `DELETE ${KM}/{km}`,
-        `GET ${KM}/{km}`,
-        ...(later
-          ? [
-              `GET /api/cluster/jobs?state=queued%7Crunning%7Cpaused&description=DELETE%20%2Fapi%2Fsecurity%2Fkey-managers%2F${id}`,
-              `GET ${KM}/{km}`,
-            ]
-          : []),
-      ]);
+      expect(o.calls).toEqual([`DELETE ${KM}/{km}`, `GET ${KM}/{km}`]);
       expect(kms()).toEqual([]);
     });
 

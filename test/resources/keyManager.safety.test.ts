@@ -44,7 +44,8 @@ async function calls(sim: Simulator): Promise<string[]> {
 function label(e: RequestLogEntry): string {
   const [pathname = "", query = ""] = e.path.split("?");
   const path = pathname.replace(/(key-managers\/)[0-9a-f-]{36}/, "$1{km}");
-  const params = query.split("&").filter((p) => p !== "" && !/^(fields|max_records)=/.test(p));
+  // return_timeout rides on every write (test/ontap checks it), so it is left out like fields.
+  const params = query.split("&").filter((p) => p !== "" && !/^(fields|max_records|return_timeout)=/.test(p));
   return `${e.method} ${path}${params.length > 0 ? `?${params.join("&")}` : ""}`;
 }
 
@@ -376,7 +377,8 @@ describe.each(["9.6", "9.13"])("KeyManager safety against ONTAP %s", (version) =
   if (later)
     describe("6. a create whose job outlasts the job timeout resumes", () => {
       test("recorded as pending under its job; the next up takes over the key manager it made, no adopt", async () => {
-        await configure({ ...config, "ontap:jobTimeout": "1" });
+        // A 2 s request timeout caps return_timeout at 1 s: the 2.5 s job outlasts it, the POST answers 202.
+        await configure({ ...config, "ontap:jobTimeout": "1", "ontap:requestTimeout": "2" });
         sim.setJobDelay(2_500);
         const program = { external: external(["10.0.0.1"]) };
         const inputs = await checked(program);
@@ -403,8 +405,9 @@ describe.each(["9.6", "9.13"])("KeyManager safety against ONTAP %s", (version) =
       test("a pending create whose job failed is created by the next up; destroyed while pending, its object goes", async () => {
         const program = { external: external(["10.0.0.1"]) };
         const pendingFrom = async (fault: boolean): Promise<{ id: string; pending: Props }> => {
-          await configure({ ...config, "ontap:jobTimeout": "1" });
-          sim.setJobDelay(2_000);
+          // return_timeout (1 s, capped by the request timeout) plus the 1 s job timeout end before the job.
+          await configure({ ...config, "ontap:jobTimeout": "1", "ontap:requestTimeout": "2" });
+          sim.setJobDelay(3_000);
           if (fault) {
             sim.injectFault({
               method: "POST",

@@ -64,17 +64,27 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
   let km: string;
 
   /** Status of a write that ONTAP accepted: synchronous on 9.6, a job on later releases. */
-  const ok = (status: number): number => (later ? 202 : status);
-  /** Status of a write that ONTAP refused: 400 on 9.6, a failing job (202) on later releases. */
-  const refused = later ? 202 : 400;
+  // Writes carry return_timeout: a later release answers a quick write as 9.6 does, once its job has ended.
+  const ok = (status: number): number => status;
+  /** Status of a write that ONTAP refused: 400 (on later releases, the job's failure within return_timeout). */
+  const refused = 400;
 
   /** Calls since the last clear, as "METHOD path status", key manager UUID as {km}, job polls left out. */
   function calls(): string[] {
-    return sim
-      .requestLog()
-      .sort((a, b) => a.seq - b.seq)
-      .filter((e) => !e.path.startsWith("/api/cluster/jobs/"))
-      .map((e) => `${e.method} ${e.path.split(km).join("{km}")} ${e.status}`);
+    return (
+      sim
+        .requestLog()
+        .sort((a, b) => a.seq - b.seq)
+        .filter((e) => !e.path.startsWith("/api/cluster/jobs/"))
+        // return_timeout rides on every write (test/ontap checks it): left out.
+        .map((e) => ({
+          ...e,
+          path: e.path.replace(/([?&])return_timeout=\d+(&|$)/, (_m, p1: string, p2: string) =>
+            p2 ? p1 : "",
+          ),
+        }))
+        .map((e) => `${e.method} ${e.path.split(km).join("{km}")} ${e.status}`)
+    );
   }
 
   /** The calls once `expected` are logged (an entry is logged when its response has closed; bounded wait). */
@@ -271,8 +281,9 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
         .sort((a, b) => a.seq - b.seq)
         .map((e) => (e.path.startsWith("/api/cluster/jobs/") ? "J" : "W"))
         .join("");
-    // Each create's GET and POST (and the POST's job) run before the next create starts.
-    if (later) expect(order()).toMatch(/^(WWJ+){4}$/);
+    // Each create's GET and POST (and the POST's job polls, when a job outlasts return_timeout) run before the
+    // next create starts.
+    if (later) expect(order()).toMatch(/^(WWJ*){4}$/);
 
     sim.clearRequestLog();
     const err = await rejectionOf(ks.create(await inputs({ server: "10.1.0.5" })));
@@ -291,14 +302,14 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
     expect((await callsAfter(4)).sort()).toEqual(
       servers.map((s) => `PATCH ${ksPath(`${s}:5696`)} ${ok(200)}`),
     );
-    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+    if (later) expect(order()).toMatch(/^(WJ*){4}$/);
 
     sim.clearRequestLog();
     await Promise.all(created.map((c, i) => ks.delete(c.id, updated[i]!.outs)));
     expect((await callsAfter(4)).sort()).toEqual(
       servers.map((s) => `DELETE ${ksPath(`${s}:5696`)} ${ok(200)}`),
     );
-    if (later) expect(order()).toMatch(/^(WJ+){4}$/);
+    if (later) expect(order()).toMatch(/^(WJ*){4}$/);
     for (const s of servers) expect(await findKeyServer(client, km, s)).toBeUndefined();
   });
 
@@ -399,8 +410,8 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
       expect(created.outs).toEqual({ ...news, password: PASSWORD });
       expect(await callsAfter(3)).toEqual([
         preRead("10.0.0.2:5696"),
-        `POST ${collection} 202`,
-        `PATCH ${ksPath("10.0.0.2:5696")} 202`,
+        `POST ${collection} ${ok(201)}`,
+        `PATCH ${ksPath("10.0.0.2:5696")} ${ok(200)}`,
       ]);
 
       sim.clearRequestLog();
@@ -408,7 +419,7 @@ describe.each(["9.6", "9.13"])("ONTAP %s", (version) => {
       expect(await ks.diff(created.id, created.outs, rotated)).toMatchObject({ changes: true, replaces: [] });
       const updated = await ks.update(created.id, created.outs, rotated);
       expect(updated.outs).toMatchObject({ password: `${PASSWORD}-2` });
-      expect(await callsAfter(1)).toEqual([`PATCH ${ksPath("10.0.0.2:5696")} 202`]);
+      expect(await callsAfter(1)).toEqual([`PATCH ${ksPath("10.0.0.2:5696")} ${ok(200)}`]);
 
       // Refresh keeps the password (ONTAP never shows it): no perpetual diff.
       const read = await ks.read(created.id, updated.outs);
