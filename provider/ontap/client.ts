@@ -36,10 +36,10 @@ import {
   OntapResponseTooLargeError,
   OntapUnsupportedError,
   fromErrorResponse,
-  fromTransportError,
   readErrorBody,
   type OntapRequestContext,
 } from "./errors";
+import { fromTransportError } from "./transportErrors";
 import {
   clusterRecordSchema,
   CLUSTER_FIELDS,

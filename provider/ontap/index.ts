@@ -5,6 +5,7 @@
  */
 
 export * from "./errors";
+export * from "./transportErrors";
 export * from "./codes";
 export * from "./redact";
 export * from "./config";
