@@ -10,6 +10,7 @@ export * from "./codes";
 export * from "./redact";
 export * from "./config";
 export * from "./parse";
+export * from "./paths";
 export * from "./client";
 export * from "./cluster";
 export * from "./jobs";
