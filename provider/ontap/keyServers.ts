@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import { type OntapClient, type WriteResult } from "./client";
+import { waitForJobsMentioning } from "./jobs";
 import { keyManagerPath } from "./keyManagers";
 import { pathSegment } from "./paths";
 import { FEATURES } from "./cluster";
@@ -52,6 +53,18 @@ export type KeyServerRecord = z.infer<typeof keyServerRecordSchema>;
  */
 export function keyServersPath(kmUuid: string): string {
   return `${keyManagerPath(kmUuid)}/key-servers`;
+}
+
+/**
+ * Waits for every unfinished job that writes a key manager's key servers (its description names
+ * `<uuid>/key-servers`): after a lost answer on a later release, look only once the write's job has ended.
+ *
+ * @param client - The cluster.
+ * @param kmUuid - The key manager's uuid.
+ * @returns How many jobs were waited for.
+ */
+export async function waitForKeyServerJobs(client: OntapClient, kmUuid: string): Promise<number> {
+  return waitForJobsMentioning(client, `${kmUuid}/key-servers`);
 }
 
 function keyServerPath(kmUuid: string, server: string): string {
