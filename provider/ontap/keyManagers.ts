@@ -378,8 +378,11 @@ export interface KeyServerSpec {
   readonly username?: string;
 }
 
-/** What to create: exactly one of `external` and `onboard`. */
-export interface CreateKeyManagerSpec {
+/**
+ * A key manager create, as {@link createKeyManager} sends it: exactly one of `external` and `onboard`. The one
+ * definition: the model's create plan holds it and the glue passes it on as is. Holds the passphrase: a secret.
+ */
+export interface KeyManagerCreateRequest {
   /** The data SVM; omit for cluster scope. */
   readonly svm?: { readonly uuid?: string; readonly name?: string };
   /** External (KMIP) key management. */
@@ -388,7 +391,7 @@ export interface CreateKeyManagerSpec {
     readonly clientCertificate: CertificateRef;
     /** Server CA certificates installed in the same scope. */
     readonly serverCaCertificates: readonly CertificateRef[];
-    /** 1 to 4 key servers. */
+    /** 1 to 4 key servers, sorted. */
     readonly servers: readonly KeyServerSpec[];
   };
   /** Onboard key management (cluster scope only). */
@@ -407,7 +410,7 @@ function certRef(ref: CertificateRef): Record<string, string> {
  *
  * @param spec - What to create.
  */
-export function createKeyManagerBody(spec: CreateKeyManagerSpec): Record<string, unknown> {
+export function createKeyManagerBody(spec: KeyManagerCreateRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (spec.svm) {
     body.svm = spec.svm.uuid !== undefined ? { uuid: spec.svm.uuid } : { name: spec.svm.name };
@@ -443,7 +446,7 @@ const createdSchema = z.looseObject({ records: z.array(keyManagerRecordSchema).o
  */
 export async function createKeyManager(
   client: OntapClient,
-  spec: CreateKeyManagerSpec,
+  spec: KeyManagerCreateRequest,
   options: KeyManagerReadOptions = {},
 ): Promise<KeyManagerRecord> {
   registerSecret(spec.onboard?.passphrase);

@@ -510,26 +510,9 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
   }
   const resolution = await resolveCertificates(client, inputs);
   const plan = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
-  const request = plan.request;
   let record: KeyManagerRecord;
   try {
-    record = await createKeyManager(
-      client,
-      {
-        ...(request.svm !== undefined ? { svm: { name: request.svm } } : {}),
-        ...(request.external
-          ? {
-              external: {
-                clientCertificate: { uuid: request.external.clientCertificateUuid },
-                serverCaCertificates: request.external.serverCaCertificateUuids.map((uuid) => ({ uuid })),
-                servers: request.external.servers,
-              },
-            }
-          : {}),
-        ...(request.onboard ? { onboard: { passphrase: request.onboard.passphrase } } : {}),
-      },
-      { keyBackup: inputs.onboard !== undefined },
-    );
+    record = await createKeyManager(client, plan.request, { keyBackup: inputs.onboard !== undefined });
   } catch (err) {
     if (
       hasOntapCode(

@@ -18,6 +18,7 @@
  * @packageDocumentation
  */
 
+import type { KeyManagerCreateRequest } from "../../ontap/keyManagers";
 import type { KeyServerPatch } from "../../ontap/keyServers";
 import {
   DEFAULT_SERVER_TIMEOUT,
@@ -158,27 +159,7 @@ export class KeyManagerPlanError extends Error {
   }
 }
 
-/** The request of a key manager create: one POST (with return_records=true). Holds the passphrase: a secret. */
-export interface KeyManagerCreateRequest {
-  /** SVM name; absent for cluster scope. */
-  readonly svm?: string;
-  /** External key management. */
-  readonly external?: {
-    /** Client certificate UUID. */
-    readonly clientCertificateUuid: string;
-    /** Server CA certificate UUIDs, sorted, unique. */
-    readonly serverCaCertificateUuids: readonly string[];
-    /** Servers, sorted. */
-    readonly servers: readonly ServerToAdd[];
-  };
-  /** Onboard key management. */
-  readonly onboard?: {
-    /** The passphrase (secret). */
-    readonly passphrase: string;
-  };
-}
-
-/** A key manager create: the POST, then PATCHes of servers with non-default settings (if the POST can't). */
+/** A key manager create: the POST (with return_records=true), then PATCHes of servers with non-default settings. */
 export interface KeyManagerCreatePlan {
   /** The POST. */
   readonly request: KeyManagerCreateRequest;
@@ -359,7 +340,7 @@ function modeChange(from: string, to: string): KeyManagerPlanError {
  * A key manager create: the POST request and the follow-up PATCHes for servers with non-default settings.
  */
 export function planKeyManagerCreate(desired: DesiredKeyManagerState): KeyManagerCreatePlan {
-  const svm = desired.svm !== undefined ? { svm: desired.svm } : {};
+  const svm = desired.svm !== undefined ? { svm: { name: desired.svm } } : {};
   if (desired.onboard) {
     return { request: { ...svm, onboard: { passphrase: desired.onboard.passphrase } }, followUp: [] };
   }
@@ -378,8 +359,10 @@ export function planKeyManagerCreate(desired: DesiredKeyManagerState): KeyManage
     request: {
       ...svm,
       external: {
-        clientCertificateUuid: desired.external.clientCertificateUuid,
-        serverCaCertificateUuids: sortedUnique(desired.external.serverCaCertificateUuids),
+        clientCertificate: { uuid: desired.external.clientCertificateUuid },
+        serverCaCertificates: sortedUnique(desired.external.serverCaCertificateUuids).map((uuid) => ({
+          uuid,
+        })),
         servers: servers.map(toAdd),
       },
     },

@@ -220,10 +220,10 @@ describe("planKeyManagerCreate", () => {
       }),
     ).toEqual({
       request: {
-        svm: "vs0",
+        svm: { name: "vs0" },
         external: {
-          clientCertificateUuid: "c1",
-          serverCaCertificateUuids: ["ca1", "ca2"],
+          clientCertificate: { uuid: "c1" },
+          serverCaCertificates: [{ uuid: "ca1" }, { uuid: "ca2" }],
           servers: [{ server: "a:5696" }, { server: "b:5696" }, { server: "c:5696" }],
         },
       },
