@@ -7,7 +7,8 @@
  */
 
 import { z } from "zod";
-import { filterValue, pathSegment, type OntapClient } from "./client";
+import { filterValue, type OntapClient } from "./client";
+import { pathSegment } from "./paths";
 import type { FeatureGate } from "./cluster";
 import { registerSecret } from "./redact";
 

@@ -36,10 +36,10 @@ import {
   OntapResponseTooLargeError,
   OntapUnsupportedError,
   fromErrorResponse,
-  fromTransportError,
   readErrorBody,
   type OntapRequestContext,
 } from "./errors";
+import { fromTransportError } from "./transportErrors";
 import {
   clusterRecordSchema,
   CLUSTER_FIELDS,
@@ -47,8 +47,9 @@ import {
   versionAtLeast,
   type ClusterInfo,
 } from "./cluster";
-import { jobAcceptedSchema, jobRecordSchema, JOB_FIELDS, waitForJob, type JobRecord } from "./jobs";
+import { jobAcceptedSchema, jobPath, jobRecordSchema, JOB_FIELDS, waitForJob, type JobRecord } from "./jobs";
 import { parseBody, parseJsonText } from "./parse";
+import { apiPath } from "./paths";
 import { registerCredential, registerSecretsIn } from "./redact";
 
 /**
@@ -282,21 +283,6 @@ export function filterValue(value: string): string {
   return /[*|!<>]/.test(value) ? value.replace(/[*|!<>].*$/s, "*") : value;
 }
 
-/**
- * Encodes one path segment: a key server's `host:port` becomes `host%3Aport`, which every release accepts.
- *
- * @param value - The raw segment.
- */
-export function pathSegment(value: string): string {
-  return encodeURIComponent(value);
-}
-
-/** `/security/key-managers` and `/api/security/key-managers` both mean the latter. */
-function apiPath(path: string): string {
-  const p = path.startsWith("/") ? path : `/${path}`;
-  return p === "/api" || p.startsWith("/api/") ? p : `/api${p}`;
-}
-
 function stripQuery(path: string): string {
   const i = path.indexOf("?");
   return i < 0 ? path : path.slice(0, i);
@@ -463,7 +449,7 @@ export class OntapClient {
    * @param uuid - The job.
    */
   getJob(uuid: string): Promise<JobRecord> {
-    return this.get(`/cluster/jobs/${pathSegment(uuid)}`, jobRecordSchema, { fields: JOB_FIELDS });
+    return this.get(jobPath(uuid), jobRecordSchema, { fields: JOB_FIELDS });
   }
 
   /**

@@ -25,6 +25,39 @@ const ENCRYPTED_DATA_REMEDY =
   "the key manager still protects data: decrypt or delete the encrypted volumes (and NAE aggregates) that depend on it first, or keep the key manager";
 
 /**
+ * The ONTAP error codes the provider acts on, by name (decimal strings, as in `error.code` and
+ * a failed job's `ontapCode`); {@link ONTAP_CODES} says what each means.
+ */
+export const OntapCode = {
+  /** The SVM (scope) already has a key manager. */
+  SCOPE_HAS_KEY_MANAGER: "65536823",
+  /** Onboard key management is already configured. */
+  ONBOARD_ALREADY_CONFIGURED: "65536907",
+  /** Key servers are already configured. */
+  KEY_SERVERS_ALREADY_CONFIGURED: "65536870",
+  /** A certificate the request names is not installed in the scope. */
+  CERTIFICATE_NOT_INSTALLED: "65536821",
+  /** The existing onboard passphrase does not match. */
+  PASSPHRASE_MISMATCH: "65536139",
+  /** Duplicate key servers. */
+  DUPLICATE_KEY_SERVER: "65536871",
+  /** More key servers than a key manager allows (4). */
+  TOO_MANY_KEY_SERVERS: "65536038",
+  /** The key manager is not external, so it has no key servers. */
+  NOT_EXTERNAL: "65536828",
+  /** The key server is not configured for the SVM. */
+  KEY_SERVER_NOT_CONFIGURED: "65536843",
+  /** The key server holds keys in use that no other configured key server has. */
+  KEY_SERVER_HOLDS_ONLY_COPY: "65536700",
+  /** A certificate of that name (and type) is already installed in the scope: a duplicate entry. */
+  CERTIFICATE_DUPLICATE: "1",
+  /** The certificate cannot be removed while an external key manager uses it. */
+  CERTIFICATE_USED_BY_KEY_MANAGER: "3735683",
+  /** The certificate is in use by one or more subsystems. */
+  CERTIFICATE_IN_USE: "52560272",
+} as const;
+
+/**
  * ONTAP error codes (as the decimal strings ONTAP sends in `error.code`) and their meaning.
  * Job failures carry the same numbers as integers; look them up with {@link describeOntapCode}.
  */

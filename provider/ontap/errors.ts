@@ -3,8 +3,8 @@
  *
  * Every failure this layer reports is an {@link OntapError}: the HTTP method and path, the cluster it was
  * sent to, a remedy when one exists, whether the request may have reached ONTAP, and a `cause`. Transport
- * error codes from undici and Node are mapped in one place ({@link fromTransportError}), as are ONTAP error
- * bodies ({@link fromErrorResponse}).
+ * error codes from undici and Node are mapped in one place (`fromTransportError`, in `transportErrors.ts`);
+ * ONTAP error bodies here ({@link fromErrorResponse}).
  *
  * Nothing here ever holds a secret. Messages are built from values known not to be secret (method, path,
  * cluster, status, setting names, our own words) plus outside text that is redacted before it is put in:
@@ -48,6 +48,10 @@ export interface OntapErrorOptions extends OntapRequestContext {
  *
  * `mayHaveReachedServer` tells the resource layer whether a failed write must be reconciled by reading
  * the state back (true) or certainly changed nothing (false).
+ *
+ * A subclass declares its fields once, as an interface (`...Fields`) that its options extend and that is
+ * merged into the class, and sets them with {@link OntapError.setFields}, which also lists them in
+ * {@link OntapError.toJSON}.
  */
 export class OntapError extends Error {
   /** HTTP method of the failed request, when there was one. */
@@ -62,6 +66,8 @@ export class OntapError extends Error {
   readonly mayHaveReachedServer: boolean;
   /** A redacted copy of the underlying error. `declare` keeps the field from overwriting what super() set. */
   declare readonly cause?: Error;
+  /** The subclass fields, in the order {@link OntapError.toJSON} lists them. */
+  readonly #fieldNames: string[] = [];
 
   /**
    * @param message - What went wrong, without the remedy (it is appended). Built only from values known not
@@ -80,9 +86,20 @@ export class OntapError extends Error {
     this.mayHaveReachedServer = options.mayHaveReachedServer ?? true;
   }
 
+  /**
+   * Sets a subclass's fields and lists them in {@link OntapError.toJSON}; every value must already be safe.
+   *
+   * @param fields - The values, every one of the subclass's `...Fields` (an optional one may be undefined).
+   */
+  protected setFields<F extends object>(fields: { readonly [K in keyof Required<F>]: F[K] }): void {
+    Object.assign(this, fields);
+    this.#fieldNames.push(...Object.keys(fields));
+  }
+
   /** Subclass fields for {@link OntapError.toJSON}; every value must already be safe. */
   protected details(): Record<string, unknown> {
-    return {};
+    const self = this as unknown as Record<string, unknown>;
+    return Object.fromEntries(this.#fieldNames.map((name) => [name, self[name]]));
   }
 
   /** A serializable view with known-safe fields only (no headers, no bodies, no secrets). */
@@ -117,34 +134,32 @@ export interface OntapErrorArgument {
   readonly message?: string;
 }
 
-/** Options of {@link OntapApiError}. */
-export interface OntapApiErrorOptions extends OntapErrorOptions {
+/** Fields of {@link OntapApiError}: what ONTAP's error body said, redacted. */
+export interface OntapApiErrorFields {
   /** HTTP status of the answer. */
   readonly status: number;
-  /** `error.code` of the body: a string of digits. */
+  /** ONTAP's error code (`error.code`, a string of digits), when the body had one. */
   readonly ontapCode?: string;
-  /** `error.message` of the body. */
+  /** ONTAP's own message (`error.message`, redacted); never rely on its wording. */
   readonly ontapMessage?: string;
-  /** `error.target` of the body: the request field ONTAP objected to. */
+  /** The request field ONTAP named in `error.target`, e.g. `svm.uuid` (redacted). */
   readonly ontapTarget?: string;
-  /** `error.arguments` of the body. */
+  /** ONTAP's `error.arguments` (redacted). */
   readonly arguments?: readonly OntapErrorArgument[];
+}
+
+/** Options of {@link OntapApiError}. */
+export interface OntapApiErrorOptions extends OntapErrorOptions, OntapApiErrorFields {}
+
+export interface OntapApiError extends OntapApiErrorFields {
+  /** ONTAP's `error.arguments` (redacted); empty when there were none. */
+  readonly arguments: readonly OntapErrorArgument[];
 }
 
 /** ONTAP answered with a non-2xx status. */
 export class OntapApiError extends OntapError {
-  /** HTTP status. */
-  readonly status: number;
-  /** ONTAP's error code (`error.code`, a string of digits), when the body had one. */
-  readonly ontapCode?: string;
-  /** ONTAP's own message (redacted); never rely on its wording. */
-  readonly ontapMessage?: string;
-  /** The request field ONTAP named in `error.target`, e.g. `svm.uuid` (redacted). */
-  readonly ontapTarget?: string;
-  /** What {@link ontapCode} means, from the codes table. */
+  /** What {@link OntapApiError.ontapCode} means, from the codes table. */
   readonly meaning?: string;
-  /** ONTAP's `error.arguments` (redacted). */
-  readonly arguments: readonly OntapErrorArgument[];
 
   /**
    * @param options - Status, ONTAP code, message, target and arguments, plus the request context.
@@ -174,22 +189,22 @@ export class OntapApiError extends OntapError {
       remedy: options.remedy ?? info?.remedy,
       mayHaveReachedServer: options.mayHaveReachedServer ?? true,
     });
-    this.status = options.status;
-    this.ontapCode = code;
-    this.ontapMessage = ontapMessage;
-    this.ontapTarget = ontapTarget;
     this.meaning = info?.meaning;
-    this.arguments = redactValue(options.arguments ?? []);
+    this.setFields<OntapApiErrorFields>({
+      status: options.status,
+      ontapCode: code,
+      ontapMessage,
+      ontapTarget,
+      arguments: redactValue(options.arguments ?? []),
+    });
   }
 
   protected override details(): Record<string, unknown> {
+    const { arguments: args, ...rest } = super.details();
     return {
-      status: this.status,
-      ontapCode: this.ontapCode,
-      ontapMessage: this.ontapMessage,
-      ontapTarget: this.ontapTarget,
+      ...rest,
       meaning: this.meaning,
-      arguments: this.arguments.length > 0 ? this.arguments : undefined,
+      arguments: this.arguments.length > 0 ? args : undefined,
     };
   }
 }
@@ -232,15 +247,21 @@ export type OntapConnectionFailure =
   | "protocol"
   | "other";
 
-/** Options of {@link OntapConnectionError}. */
-export interface OntapConnectionErrorOptions extends OntapErrorOptions {
+/** Fields of {@link OntapConnectionError}. */
+export interface OntapConnectionErrorFields {
   /** The kind of failure. */
   readonly reason: OntapConnectionFailure;
-  /** The undici or Node error code, e.g. `ECONNREFUSED`. */
+  /** The undici or Node error code, e.g. `ECONNRESET`, `UND_ERR_SOCKET`, `DEPTH_ZERO_SELF_SIGNED_CERT`. */
   readonly errorCode?: string;
+}
+
+/** Options of {@link OntapConnectionError}. */
+export interface OntapConnectionErrorOptions extends OntapErrorOptions, OntapConnectionErrorFields {
   /** Required here: the caller must decide. */
   readonly mayHaveReachedServer: boolean;
 }
+
+export interface OntapConnectionError extends OntapConnectionErrorFields {}
 
 /**
  * The connection failed or broke. `mayHaveReachedServer` is false when the request certainly was not sent
@@ -248,32 +269,22 @@ export interface OntapConnectionErrorOptions extends OntapErrorOptions {
  * been sent (reset, socket closed).
  */
 export class OntapConnectionError extends OntapError {
-  /** The kind of failure. */
-  readonly reason: OntapConnectionFailure;
-  /** The undici or Node error code, e.g. `ECONNRESET`, `UND_ERR_SOCKET`, `DEPTH_ZERO_SELF_SIGNED_CERT`. */
-  readonly errorCode?: string;
-
   /**
    * @param message - What happened.
    * @param options - Reason, code, request context.
    */
   constructor(message: string, options: OntapConnectionErrorOptions) {
     super(message, options);
-    this.reason = options.reason;
-    this.errorCode = options.errorCode;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { reason: this.reason, errorCode: this.errorCode };
+    this.setFields<OntapConnectionErrorFields>({ reason: options.reason, errorCode: options.errorCode });
   }
 }
 
 /** Which wait ran out; see {@link OntapTimeoutError.phase}. */
 export type OntapTimeoutPhase = "connect" | "headers" | "body" | "deadline" | "job";
 
-/** Options of {@link OntapTimeoutError}. */
-export interface OntapTimeoutErrorOptions extends OntapErrorOptions {
-  /** Which wait ran out. */
+/** Fields of {@link OntapTimeoutError}. */
+export interface OntapTimeoutErrorFields {
+  /** Which wait ran out: connecting, response headers, response body, the call's deadline, a job. */
   readonly phase: OntapTimeoutPhase;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs?: number;
@@ -283,17 +294,13 @@ export interface OntapTimeoutErrorOptions extends OntapErrorOptions {
   readonly errorCode?: string;
 }
 
+/** Options of {@link OntapTimeoutError}. */
+export interface OntapTimeoutErrorOptions extends OntapErrorOptions, OntapTimeoutErrorFields {}
+
+export interface OntapTimeoutError extends OntapTimeoutErrorFields {}
+
 /** A request, a call (with its retries) or a job took longer than allowed. */
 export class OntapTimeoutError extends OntapError {
-  /** Which wait ran out: connecting, response headers, response body, the call's deadline, a job. */
-  readonly phase: OntapTimeoutPhase;
-  /** The limit, in milliseconds. */
-  readonly timeoutMs?: number;
-  /** The job, for a job timeout. */
-  readonly jobUuid?: string;
-  /** The undici error code, when there is one. */
-  readonly errorCode?: string;
-
   /**
    * @param message - What happened.
    * @param options - Phase, limit, request context.
@@ -303,40 +310,40 @@ export class OntapTimeoutError extends OntapError {
       ...options,
       mayHaveReachedServer: options.mayHaveReachedServer ?? options.phase !== "connect",
     });
-    this.phase = options.phase;
-    this.timeoutMs = options.timeoutMs;
-    this.jobUuid = options.jobUuid;
-    this.errorCode = options.errorCode;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { phase: this.phase, timeoutMs: this.timeoutMs, jobUuid: this.jobUuid, errorCode: this.errorCode };
+    this.setFields<OntapTimeoutErrorFields>({
+      phase: options.phase,
+      timeoutMs: options.timeoutMs,
+      jobUuid: options.jobUuid,
+      errorCode: options.errorCode,
+    });
   }
 }
 
-/** Options of {@link OntapJobFailedError}. */
-export interface OntapJobFailedErrorOptions extends OntapErrorOptions {
+/** What the job record said, as {@link OntapJobFailedErrorOptions} take it. */
+interface OntapJobFailure {
   /** The job's uuid. */
   readonly jobUuid: string;
-  /** The job's `code` (an integer in job records). */
-  readonly jobCode?: number;
-  /** The job's `message`. */
-  readonly jobMessage?: string;
-}
-
-/** An asynchronous job ended in state `failure`. The write reached ONTAP and was refused. */
-export class OntapJobFailedError extends OntapError {
-  /** The job's uuid. */
-  readonly jobUuid: string;
-  /** The job's error code (integer), when it had one. */
+  /** The job's error code (an integer in job records), when it had one. */
   readonly jobCode?: number;
   /** The job's message (redacted). */
   readonly jobMessage?: string;
+}
+
+/** Fields of {@link OntapJobFailedError}. */
+export interface OntapJobFailedErrorFields extends OntapJobFailure {
   /** The code as the string ONTAP uses in error bodies, for comparison with {@link OntapApiError.ontapCode}. */
   readonly ontapCode?: string;
   /** What the code means, from the codes table. */
   readonly meaning?: string;
+}
 
+/** Options of {@link OntapJobFailedError}. */
+export interface OntapJobFailedErrorOptions extends OntapErrorOptions, OntapJobFailure {}
+
+export interface OntapJobFailedError extends OntapJobFailedErrorFields {}
+
+/** An asynchronous job ended in state `failure`. The write reached ONTAP and was refused. */
+export class OntapJobFailedError extends OntapError {
   /** @param options - Job uuid, code, message, request context. */
   constructor(options: OntapJobFailedErrorOptions) {
     const info = describeOntapCode(options.jobCode);
@@ -351,21 +358,13 @@ export class OntapJobFailedError extends OntapError {
     }
     message += ".";
     super(message, { ...options, remedy: options.remedy ?? info?.remedy, mayHaveReachedServer: true });
-    this.jobUuid = jobUuid;
-    this.jobCode = options.jobCode;
-    this.jobMessage = jobMessage;
-    this.ontapCode = options.jobCode === undefined ? undefined : String(options.jobCode);
-    this.meaning = info?.meaning;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return {
-      jobUuid: this.jobUuid,
-      jobCode: this.jobCode,
-      jobMessage: this.jobMessage,
-      ontapCode: this.ontapCode,
-      meaning: this.meaning,
-    };
+    this.setFields<OntapJobFailedErrorFields>({
+      jobUuid,
+      jobCode: options.jobCode,
+      jobMessage,
+      ontapCode: options.jobCode === undefined ? undefined : String(options.jobCode),
+      meaning: info?.meaning,
+    });
   }
 }
 
@@ -377,23 +376,24 @@ export interface OntapResponseIssue {
   readonly problem: string;
 }
 
-/** Options of {@link OntapBadResponseError}. */
-export interface OntapBadResponseErrorOptions extends OntapErrorOptions {
-  /** HTTP status of the answer. */
-  readonly status?: number;
-  /** The problems, first one first. */
-  readonly issues: readonly OntapResponseIssue[];
-}
-
-/** ONTAP's answer does not fit the contract: not JSON, or a field missing or of the wrong type. */
-export class OntapBadResponseError extends OntapError {
+/** Fields of {@link OntapBadResponseError}. */
+export interface OntapBadResponseErrorFields {
   /** HTTP status of the answer. */
   readonly status?: number;
   /** The first field that broke the contract. */
   readonly field: string;
-  /** Every problem found. */
+  /** Every problem found, first one first. */
   readonly issues: readonly OntapResponseIssue[];
+}
 
+/** Options of {@link OntapBadResponseError}. */
+export interface OntapBadResponseErrorOptions
+  extends OntapErrorOptions, Omit<OntapBadResponseErrorFields, "field"> {}
+
+export interface OntapBadResponseError extends OntapBadResponseErrorFields {}
+
+/** ONTAP's answer does not fit the contract: not JSON, or a field missing or of the wrong type. */
+export class OntapBadResponseError extends OntapError {
   /** @param options - Problems, status, request context. */
   constructor(options: OntapBadResponseErrorOptions) {
     // Field names may be keys of the response body, and zod's wording may quote what it expected: outside.
@@ -409,25 +409,26 @@ export class OntapBadResponseError extends OntapError {
           "this ONTAP release answers in a way the provider does not understand: report it with the ONTAP version (GET /api/cluster)",
       },
     );
-    this.status = options.status;
-    this.field = first.field;
-    this.issues = issues;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { status: this.status, field: this.field, issues: this.issues };
+    this.setFields<OntapBadResponseErrorFields>({ status: options.status, field: first.field, issues });
   }
 }
 
-/** Options of {@link OntapResponseTooLargeError}. */
-export interface OntapResponseTooLargeErrorOptions extends OntapErrorOptions {
-  /** HTTP status of the answer. */
-  readonly status?: number;
+/** Fields of {@link OntapResponseTooLargeError}. */
+export interface OntapResponseTooLargeErrorFields {
   /** The most this client reads of one response body, in bytes. */
   readonly limitBytes: number;
   /** The length the server announced (`Content-Length`), when it announced one over the limit. */
   readonly declaredBytes?: number;
 }
+
+/** Options of {@link OntapResponseTooLargeError}. */
+export interface OntapResponseTooLargeErrorOptions
+  extends OntapErrorOptions, OntapResponseTooLargeErrorFields {
+  /** HTTP status of the answer. */
+  readonly status?: number;
+}
+
+export interface OntapResponseTooLargeError extends OntapResponseTooLargeErrorFields {}
 
 /**
  * A response body was longer than this client reads ({@link OntapResponseTooLargeError.limitBytes}). Reading
@@ -436,11 +437,6 @@ export interface OntapResponseTooLargeErrorOptions extends OntapErrorOptions {
  * key-manager answer comes near the limit.
  */
 export class OntapResponseTooLargeError extends OntapBadResponseError {
-  /** The limit, in bytes. */
-  readonly limitBytes: number;
-  /** The announced `Content-Length`, when it was over the limit. */
-  readonly declaredBytes?: number;
-
   /** @param options - The limit, the announced length, the request context. */
   constructor(options: OntapResponseTooLargeErrorOptions) {
     const limit = formatBytes(options.limitBytes);
@@ -459,12 +455,10 @@ export class OntapResponseTooLargeError extends OntapBadResponseError {
         options.remedy ??
         `no ONTAP key-manager answer is that long: check what answers at ${options.target ?? "the cluster address"} (a proxy or load balancer?), and keep ontap:validateCerts on`,
     });
-    this.limitBytes = options.limitBytes;
-    this.declaredBytes = options.declaredBytes;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { ...super.details(), limitBytes: this.limitBytes, declaredBytes: this.declaredBytes };
+    this.setFields<OntapResponseTooLargeErrorFields>({
+      limitBytes: options.limitBytes,
+      declaredBytes: options.declaredBytes,
+    });
   }
 }
 
@@ -472,38 +466,33 @@ function formatBytes(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
-/** Options of {@link OntapConfigurationError}. */
-export interface OntapConfigurationErrorOptions extends OntapErrorOptions {
-  /** The stack configuration key to set or fix, e.g. `ontap:host`. */
+/** Fields of {@link OntapConfigurationError}. */
+export interface OntapConfigurationErrorFields {
+  /** The stack configuration key to set or fix, e.g. `ontap:host` or `ontap:profiles`. */
   readonly key: string;
   /** The environment variable that can stand in for it, e.g. `ONTAP_HOST`. */
   readonly envVar?: string;
 }
 
+/** Options of {@link OntapConfigurationError}. */
+export interface OntapConfigurationErrorOptions extends OntapErrorOptions, OntapConfigurationErrorFields {}
+
+export interface OntapConfigurationError extends OntapConfigurationErrorFields {}
+
 /** A connection setting is missing, malformed or contradicts another. Nothing was sent. */
 export class OntapConfigurationError extends OntapError {
-  /** The configuration key to set or fix, e.g. `ontap:host` or `ontap:profiles`. */
-  readonly key: string;
-  /** The environment variable that can stand in for it. */
-  readonly envVar?: string;
-
   /**
    * @param message - What is wrong.
    * @param options - The key and, usually, a remedy naming the command to run.
    */
   constructor(message: string, options: OntapConfigurationErrorOptions) {
     super(message, { ...options, mayHaveReachedServer: false });
-    this.key = options.key;
-    this.envVar = options.envVar;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { key: this.key, envVar: this.envVar };
+    this.setFields<OntapConfigurationErrorFields>({ key: options.key, envVar: options.envVar });
   }
 }
 
-/** Options of {@link OntapUnsupportedError}. */
-export interface OntapUnsupportedErrorOptions extends OntapErrorOptions {
+/** Fields of {@link OntapUnsupportedError}. */
+export interface OntapUnsupportedErrorFields {
   /** The feature, in words: "key server passwords". */
   readonly feature: string;
   /** The first release that has it, e.g. `9.7`. */
@@ -512,15 +501,13 @@ export interface OntapUnsupportedErrorOptions extends OntapErrorOptions {
   readonly actualVersion: string;
 }
 
+/** Options of {@link OntapUnsupportedError}. */
+export interface OntapUnsupportedErrorOptions extends OntapErrorOptions, OntapUnsupportedErrorFields {}
+
+export interface OntapUnsupportedError extends OntapUnsupportedErrorFields {}
+
 /** The cluster's ONTAP release lacks a feature. Nothing was sent. */
 export class OntapUnsupportedError extends OntapError {
-  /** The feature. */
-  readonly feature: string;
-  /** The first release that has it. */
-  readonly requiredVersion: string;
-  /** The cluster's release. */
-  readonly actualVersion: string;
-
   /** @param options - Feature and versions. */
   constructor(options: OntapUnsupportedErrorOptions) {
     super(
@@ -533,17 +520,11 @@ export class OntapUnsupportedError extends OntapError {
         mayHaveReachedServer: false,
       },
     );
-    this.feature = options.feature;
-    this.requiredVersion = options.requiredVersion;
-    this.actualVersion = options.actualVersion;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return {
-      feature: this.feature,
-      requiredVersion: this.requiredVersion,
-      actualVersion: this.actualVersion,
-    };
+    this.setFields<OntapUnsupportedErrorFields>({
+      feature: options.feature,
+      requiredVersion: options.requiredVersion,
+      actualVersion: options.actualVersion,
+    });
   }
 }
 
@@ -658,307 +639,17 @@ function statusRemedy(status: number): string | undefined {
   return undefined;
 }
 
-/** Context of {@link fromTransportError}. */
-export interface TransportErrorContext extends OntapRequestContext {
-  /** The per-request timeout, for the message. */
-  readonly requestTimeoutMs?: number;
-  /** The call's deadline, for the message. */
-  readonly deadlineMs?: number;
-  /** Set when the call's own deadline signal fired: the error is then a deadline timeout. */
-  readonly deadlineExceeded?: boolean;
-}
-
-interface TransportClass {
-  readonly kind: OntapConnectionFailure | "connect-timeout" | "headers-timeout" | "body-timeout" | "aborted";
-  /** Whether the request may have been sent before the failure. */
-  readonly reached: boolean;
-}
-
 /**
- * undici and Node error codes → what they mean for us. THE place where transport codes are interpreted.
- * `reached` is false only when the failure certainly happened before the request was written.
- */
-const TRANSPORT_CODES: Readonly<Record<string, TransportClass>> = {
-  ECONNREFUSED: { kind: "refused", reached: false },
-  ENOTFOUND: { kind: "dns", reached: false },
-  EAI_AGAIN: { kind: "dns", reached: false },
-  EAI_FAIL: { kind: "dns", reached: false },
-  EAI_NONAME: { kind: "dns", reached: false },
-  ENETUNREACH: { kind: "unreachable", reached: false },
-  EHOSTUNREACH: { kind: "unreachable", reached: false },
-  ENETDOWN: { kind: "unreachable", reached: false },
-  EHOSTDOWN: { kind: "unreachable", reached: false },
-  EADDRNOTAVAIL: { kind: "unreachable", reached: false },
-  UND_ERR_CONNECT_TIMEOUT: { kind: "connect-timeout", reached: false },
-  ETIMEDOUT: { kind: "connect-timeout", reached: false },
-  ECONNRESET: { kind: "reset", reached: true },
-  EPIPE: { kind: "reset", reached: true },
-  ECONNABORTED: { kind: "reset", reached: true },
-  UND_ERR_SOCKET: { kind: "reset", reached: true },
-  UND_ERR_CLOSED: { kind: "reset", reached: true },
-  UND_ERR_DESTROYED: { kind: "reset", reached: true },
-  UND_ERR_HEADERS_TIMEOUT: { kind: "headers-timeout", reached: true },
-  UND_ERR_BODY_TIMEOUT: { kind: "body-timeout", reached: true },
-  UND_ERR_ABORTED: { kind: "aborted", reached: true },
-  UND_ERR_ABORT: { kind: "aborted", reached: true },
-  ABORT_ERR: { kind: "aborted", reached: true },
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { kind: "protocol", reached: true },
-  UND_ERR_HEADERS_OVERFLOW: { kind: "protocol", reached: true },
-  UND_ERR_INFO: { kind: "protocol", reached: true },
-  EPROTO: { kind: "tls-protocol", reached: false },
-  ERR_TLS_CERT_ALTNAME_INVALID: { kind: "tls-hostname", reached: false },
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { kind: "tls-verification", reached: false },
-  DEPTH_ZERO_SELF_SIGNED_CERT: { kind: "tls-verification", reached: false },
-  SELF_SIGNED_CERT_IN_CHAIN: { kind: "tls-verification", reached: false },
-  UNABLE_TO_GET_ISSUER_CERT: { kind: "tls-verification", reached: false },
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { kind: "tls-verification", reached: false },
-  UNABLE_TO_DECRYPT_CERT_SIGNATURE: { kind: "tls-verification", reached: false },
-  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: { kind: "tls-verification", reached: false },
-  INVALID_CA: { kind: "tls-verification", reached: false },
-  PATH_LENGTH_EXCEEDED: { kind: "tls-verification", reached: false },
-  INVALID_PURPOSE: { kind: "tls-verification", reached: false },
-  CERT_UNTRUSTED: { kind: "tls-verification", reached: false },
-  CERT_REJECTED: { kind: "tls-verification", reached: false },
-  HOSTNAME_MISMATCH: { kind: "tls-hostname", reached: false },
-};
-
-function classify(code: string | undefined): TransportClass {
-  if (code === undefined) {
-    return { kind: "other", reached: true };
-  }
-  const known = Object.hasOwn(TRANSPORT_CODES, code) ? TRANSPORT_CODES[code] : undefined;
-  if (known) {
-    return known;
-  }
-  if (code.startsWith("CERT_") || code.startsWith("ERR_TLS_CERT")) {
-    return { kind: "tls-verification", reached: false };
-  }
-  if (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_")) {
-    return { kind: "tls-protocol", reached: false };
-  }
-  if (code.startsWith("HPE_")) {
-    return { kind: "protocol", reached: true };
-  }
-  return { kind: "other", reached: true };
-}
-
-/**
- * Finds the most specific error code in an error, its `cause` chain and, for an `AggregateError` (Node's
- * happy-eyeballs connect), its `errors`.
+ * `METHOD /path` of a request, for messages (shared with `transportErrors.ts`).
  *
- * @param err - Anything thrown.
+ * @internal
+ * @param context - The request.
  */
-export function findErrorCode(err: unknown): string | undefined {
-  let fallback: string | undefined;
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [err];
-  while (queue.length > 0 && seen.size < 20) {
-    const e = queue.shift();
-    if (!isRecord(e) || seen.has(e)) {
-      continue;
-    }
-    seen.add(e);
-    const code = typeof e.code === "string" ? e.code : undefined;
-    // A generic code (e.g. UND_ERR_SOCKET wrapping ECONNRESET) is kept only if nothing more specific is found.
-    if (code && code !== "UND_ERR" && classify(code).kind !== "other") {
-      if (code !== "UND_ERR_SOCKET" && code !== "UND_ERR_ABORTED") {
-        return code;
-      }
-      fallback ??= code;
-    } else if (code) {
-      fallback ??= code;
-    }
-    if (e.name === "TimeoutError") {
-      fallback ??= "ABORT_ERR";
-    }
-    queue.push(e.cause);
-    if (Array.isArray(e.errors)) {
-      queue.push(...(e.errors as unknown[]));
-    }
-  }
-  return fallback;
-}
-
-/**
- * Maps anything undici or Node threw for a request to an {@link OntapError}. The one place that knows
- * transport error codes.
- *
- * @param err - What was thrown (an existing {@link OntapError} is returned as is).
- * @param context - The request and its limits.
- */
-export function fromTransportError(err: unknown, context: TransportErrorContext): OntapError {
-  if (err instanceof OntapError) {
-    return err;
-  }
-  const where = describeRequest(context);
-  const target = context.target ?? "the cluster";
-  const isWrite = context.method !== undefined && context.method !== "GET" && context.method !== "HEAD";
-  const outcome = (reached: boolean): string =>
-    isWrite
-      ? reached
-        ? " The request may have reached ONTAP and been applied."
-        : " The request did not reach ONTAP."
-      : "";
-
-  if (context.deadlineExceeded) {
-    return new OntapTimeoutError(
-      `${where} did not complete within the ${seconds(context.deadlineMs)} deadline (retries included).${outcome(true)}`,
-      {
-        ...context,
-        cause: err,
-        phase: "deadline",
-        timeoutMs: context.deadlineMs,
-        mayHaveReachedServer: true,
-        remedy: "raise ontap:deadline (ONTAP_DEADLINE, seconds), or check why the cluster answers slowly",
-      },
-    );
-  }
-
-  const found = findErrorCode(err);
-  const cls = classify(found);
-  // Known codes are ours to print; an unknown one is outside text.
-  const code = found === undefined || Object.hasOwn(TRANSPORT_CODES, found) ? found : redact(found);
-  const codeText = code ? ` (${code})` : "";
-  const base = { ...context, cause: err, errorCode: code, mayHaveReachedServer: cls.reached };
-  switch (cls.kind) {
-    case "connect-timeout":
-      return new OntapTimeoutError(
-        `Connecting to ONTAP at ${target} timed out${codeText}.${outcome(false)}`,
-        {
-          ...base,
-          phase: "connect",
-          remedy:
-            "check that ontap:host (ONTAP_HOST) is the cluster management interface and that it is reachable from here",
-        },
-      );
-    case "headers-timeout":
-    case "body-timeout":
-      return new OntapTimeoutError(
-        `ONTAP at ${target} did not answer ${where} within ${seconds(context.requestTimeoutMs)}${codeText}.${outcome(true)}`,
-        {
-          ...base,
-          phase: cls.kind === "headers-timeout" ? "headers" : "body",
-          timeoutMs: context.requestTimeoutMs,
-          remedy: "raise ontap:requestTimeout (ONTAP_REQUEST_TIMEOUT, seconds), or check the cluster's load",
-        },
-      );
-    case "aborted":
-      return new OntapTimeoutError(`${where} was aborted before ONTAP answered${codeText}.${outcome(true)}`, {
-        ...base,
-        phase: "deadline",
-        timeoutMs: context.deadlineMs,
-      });
-    case "refused":
-      return new OntapConnectionError(
-        `Cannot connect to ONTAP at ${target}: connection refused${codeText}.${outcome(false)}`,
-        {
-          ...base,
-          reason: cls.kind,
-          remedy:
-            "check that ontap:host (ONTAP_HOST) names the cluster management interface (host or host:port) and that HTTPS is enabled on it",
-        },
-      );
-    case "dns":
-      return new OntapConnectionError(
-        `Cannot connect to ONTAP at ${target}: the host name does not resolve${codeText}.${outcome(false)}`,
-        { ...base, reason: cls.kind, remedy: "check the host name in ontap:host (ONTAP_HOST)" },
-      );
-    case "unreachable":
-      return new OntapConnectionError(
-        `Cannot connect to ONTAP at ${target}: the network is unreachable${codeText}.${outcome(false)}`,
-        { ...base, reason: cls.kind, remedy: "check the network path to the cluster management interface" },
-      );
-    case "tls-verification":
-      return new OntapConnectionError(
-        `Cannot verify the TLS certificate of ONTAP at ${target}: ${tlsProblem(code)}${codeText}.${outcome(false)}`,
-        {
-          ...base,
-          reason: cls.kind,
-          remedy:
-            "set ontap:caCert (ONTAP_CA_CERT, or caCert in the profile) to the PEM text or file of the CA that signed the " +
-            "cluster's certificate (for a self-signed certificate, the certificate itself); only in a lab, turn " +
-            "verification off with ontap:validateCerts false",
-        },
-      );
-    case "tls-hostname":
-      return new OntapConnectionError(
-        `The TLS certificate of ONTAP at ${target} does not name that host${codeText}.${outcome(false)}`,
-        {
-          ...base,
-          reason: cls.kind,
-          remedy:
-            "set ontap:host to a name or address the certificate lists, or install a certificate for this address on the cluster",
-        },
-      );
-    case "tls-protocol":
-      return new OntapConnectionError(
-        `TLS negotiation with ${target} failed${codeText}; is it an HTTPS port?${outcome(false)}`,
-        {
-          ...base,
-          reason: cls.kind,
-          remedy: "ontap:host must name the HTTPS management interface (port 443 unless it was changed)",
-        },
-      );
-    case "reset":
-      return new OntapConnectionError(
-        `The connection to ONTAP at ${target} broke during ${where}${codeText}.${outcome(true)}`,
-        {
-          ...base,
-          reason: cls.kind,
-          remedy: isWrite ? undefined : "run again; if it persists, check the network",
-        },
-      );
-    case "protocol":
-      return new OntapConnectionError(
-        `ONTAP at ${target} sent a malformed HTTP answer to ${where}${codeText}.${outcome(true)}`,
-        { ...base, reason: cls.kind },
-      );
-    default:
-      return new OntapConnectionError(
-        `${where} failed${codeText}: ${redact(errorMessage(err))}.${outcome(true)}`,
-        {
-          ...base,
-          reason: "other",
-        },
-      );
-  }
-}
-
-function tlsProblem(code: string | undefined): string {
-  switch (code) {
-    case "DEPTH_ZERO_SELF_SIGNED_CERT":
-      return "it is self-signed and not trusted";
-    case "SELF_SIGNED_CERT_IN_CHAIN":
-      return "its chain ends in a self-signed CA that is not trusted";
-    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
-    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
-    case "UNABLE_TO_GET_ISSUER_CERT":
-      return "it is signed by a CA that is not trusted";
-    case "CERT_HAS_EXPIRED":
-      return "it has expired";
-    case "CERT_NOT_YET_VALID":
-      return "it is not valid yet";
-    default:
-      return "verification failed";
-  }
-}
-
-function describeRequest(context: OntapRequestContext): string {
+export function describeRequest(context: OntapRequestContext): string {
   if (context.method && context.path) {
     return `${context.method} ${context.path}`;
   }
   return context.path ?? context.method ?? "the request";
-}
-
-function seconds(ms: number | undefined): string {
-  return ms === undefined ? "allowed time" : `${Math.round(ms / 100) / 10} s`;
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    return err.message;
-  }
-  return typeof err === "string" ? err : "unknown error";
 }
 
 /** Outside text, redacted; `undefined` stays `undefined`. */

@@ -5,10 +5,12 @@
  */
 
 export * from "./errors";
+export * from "./transportErrors";
 export * from "./codes";
 export * from "./redact";
 export * from "./config";
 export * from "./parse";
+export * from "./paths";
 export * from "./client";
 export * from "./cluster";
 export * from "./jobs";

@@ -6,8 +6,22 @@
  */
 
 import { z } from "zod";
+import type { OntapClient } from "./client";
 import { OntapJobFailedError, OntapTimeoutError, type OntapRequestContext } from "./errors";
+import { apiPath, pathSegment } from "./paths";
 import { redact } from "./redact";
+
+/** The jobs collection. */
+export const JOBS_PATH = "/cluster/jobs";
+
+/**
+ * One job's path.
+ *
+ * @param uuid - The job's uuid.
+ */
+export function jobPath(uuid: string): string {
+  return `${JOBS_PATH}/${pathSegment(uuid)}`;
+}
 
 /** The `job` link in a 202 answer. */
 export const jobLinkSchema = z.looseObject({
@@ -164,4 +178,60 @@ export function jobMentions(description: string | undefined, text: string): bool
     }
   });
   return decoded.includes(text);
+}
+
+/**
+ * Waits for every unfinished job of one kind of key-manager write, e.g. `POST /api/security/key-managers` (a
+ * create) or `DELETE /api/security/key-managers/<uuid>`: ONTAP describes a REST write's job by its method and
+ * path. Later releases write through jobs: when the answer to a write was lost, its effect shows only once the
+ * job ends, so a lookup made to reconcile must wait for it first. A job that fails changed nothing and is not an
+ * error here.
+ *
+ * @param client - The cluster.
+ * @param method - The write's method.
+ * @param path - The write's path under `/api` (a leading `/api` is accepted).
+ * @returns How many jobs were waited for (0 on 9.6, which writes synchronously).
+ * @throws {@link OntapTimeoutError} (phase `job`) when a job outlives the job timeout.
+ */
+export async function waitForKeyManagerJobs(
+  client: OntapClient,
+  method: "POST" | "PATCH" | "DELETE",
+  path: string,
+): Promise<number> {
+  const full = apiPath(path);
+  const description = `${method} ${full}`;
+  const jobs = await client.getCollection(JOBS_PATH, jobRecordSchema, {
+    fields: JOB_FIELDS,
+    query: { state: "queued|running|paused", description },
+  });
+  const pending = jobs.filter((j) => j.description === undefined || j.description === description);
+  for (const job of pending) {
+    await client.waitForJob(job.uuid, { method, path: full }).catch((err: unknown) => {
+      if (!(err instanceof OntapJobFailedError)) throw err;
+    });
+  }
+  return pending.length;
+}
+
+/**
+ * Waits for every unfinished job whose description mentions `text` (a key manager's uuid, or
+ * `<uuid>/key-servers`). After a lost answer on a later release, the write's job may still be running: look
+ * only once it has ended.
+ *
+ * @param client - The cluster.
+ * @param text - What the job descriptions must mention.
+ * @returns How many jobs were waited for.
+ */
+export async function waitForJobsMentioning(client: OntapClient, text: string): Promise<number> {
+  const jobs = await client.getCollection(JOBS_PATH, jobRecordSchema, {
+    fields: JOB_FIELDS,
+    query: { state: "queued|running|paused" },
+  });
+  const pending = jobs.filter((j) => jobMentions(j.description, text));
+  for (const job of pending) {
+    await client.waitForJob(job.uuid, {}).catch((err: unknown) => {
+      if (!(err instanceof OntapJobFailedError)) throw err;
+    });
+  }
+  return pending.length;
 }

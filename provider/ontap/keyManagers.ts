@@ -9,11 +9,23 @@
  */
 
 import { z } from "zod";
-import { filterValue, pathSegment, type OntapClient, type WriteResult } from "./client";
+import { filterValue, type OntapClient, type WriteResult } from "./client";
 import { FEATURES } from "./cluster";
-import { OntapBadResponseError, OntapJobFailedError, type OntapResponseIssue } from "./errors";
-import { JOB_FIELDS, jobMentions, jobRecordSchema } from "./jobs";
+import { OntapBadResponseError, type OntapResponseIssue } from "./errors";
+import { apiPath, pathSegment } from "./paths";
 import { registerSecret } from "./redact";
+
+/** The key-managers collection. */
+export const KEY_MANAGERS_PATH = "/security/key-managers";
+
+/**
+ * One key manager's path.
+ *
+ * @param uuid - The key manager's uuid.
+ */
+export function keyManagerPath(uuid: string): string {
+  return `${KEY_MANAGERS_PATH}/${pathSegment(uuid)}`;
+}
 
 /** Fields every release has (9.6 on). */
 export const KEY_MANAGER_FIELDS = [
@@ -144,7 +156,7 @@ export async function listKeyManagers(
   options: ListKeyManagersOptions = {},
 ): Promise<KeyManagerRecord[]> {
   const scoped = options.svmName !== undefined || options.svmUuid !== undefined;
-  const records = await client.getCollection("/security/key-managers", keyManagerRecordSchema, {
+  const records = await client.getCollection(KEY_MANAGERS_PATH, keyManagerRecordSchema, {
     fields: await keyManagerFields(client, options),
     maxRecords: options.maxRecords,
     query: {
@@ -244,7 +256,7 @@ export async function findKeyManager(
   uuid: string,
   options: KeyManagerReadOptions & { readonly expect?: Omit<KeyManagerIdentity, "uuid"> } = {},
 ): Promise<KeyManagerRecord | undefined> {
-  const path = `/security/key-managers/${pathSegment(uuid)}`;
+  const path = keyManagerPath(uuid);
   const record = await client.find(path, keyManagerRecordSchema, {
     fields: await keyManagerFields(client, options),
   });
@@ -253,7 +265,7 @@ export async function findKeyManager(
   if (issues.length > 0) {
     throw new OntapBadResponseError({
       method: "GET",
-      path: `/api${path}`,
+      path: apiPath(path),
       target: client.target,
       status: 200,
       issues,
@@ -286,7 +298,7 @@ export async function listKeyManagersOfScope(
     ...(scope.svmName !== undefined ? { svmName: scope.svmName } : {}),
   };
   const configurations = await client.supports(FEATURES.keyManagerConfigurations.minVersion);
-  const records = await client.getCollection("/security/key-managers", keyManagerRecordSchema, {
+  const records = await client.getCollection(KEY_MANAGERS_PATH, keyManagerRecordSchema, {
     fields: [...(await keyManagerFields(client, options)), ...(configurations ? ["enabled"] : [])],
     query: {
       scope: wanted.scope,
@@ -302,7 +314,7 @@ export async function listKeyManagersOfScope(
   if (issues.length > 0) {
     throw new OntapBadResponseError({
       method: "GET",
-      path: "/api/security/key-managers",
+      path: apiPath(KEY_MANAGERS_PATH),
       target: client.target,
       status: 200,
       issues,
@@ -366,8 +378,11 @@ export interface KeyServerSpec {
   readonly username?: string;
 }
 
-/** What to create: exactly one of `external` and `onboard`. */
-export interface CreateKeyManagerSpec {
+/**
+ * A key manager create, as {@link createKeyManager} sends it: exactly one of `external` and `onboard`. The one
+ * definition: the model's create plan holds it and the glue passes it on as is. Holds the passphrase: a secret.
+ */
+export interface KeyManagerCreateRequest {
   /** The data SVM; omit for cluster scope. */
   readonly svm?: { readonly uuid?: string; readonly name?: string };
   /** External (KMIP) key management. */
@@ -376,7 +391,7 @@ export interface CreateKeyManagerSpec {
     readonly clientCertificate: CertificateRef;
     /** Server CA certificates installed in the same scope. */
     readonly serverCaCertificates: readonly CertificateRef[];
-    /** 1 to 4 key servers. */
+    /** 1 to 4 key servers, sorted. */
     readonly servers: readonly KeyServerSpec[];
   };
   /** Onboard key management (cluster scope only). */
@@ -395,7 +410,7 @@ function certRef(ref: CertificateRef): Record<string, string> {
  *
  * @param spec - What to create.
  */
-export function createKeyManagerBody(spec: CreateKeyManagerSpec): Record<string, unknown> {
+export function createKeyManagerBody(spec: KeyManagerCreateRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (spec.svm) {
     body.svm = spec.svm.uuid !== undefined ? { uuid: spec.svm.uuid } : { name: spec.svm.name };
@@ -431,11 +446,11 @@ const createdSchema = z.looseObject({ records: z.array(keyManagerRecordSchema).o
  */
 export async function createKeyManager(
   client: OntapClient,
-  spec: CreateKeyManagerSpec,
+  spec: KeyManagerCreateRequest,
   options: KeyManagerReadOptions = {},
 ): Promise<KeyManagerRecord> {
   registerSecret(spec.onboard?.passphrase);
-  const result = await client.post("/security/key-managers", createKeyManagerBody(spec), {
+  const result = await client.post(KEY_MANAGERS_PATH, createKeyManagerBody(spec), {
     query: { return_records: true },
     responseSchema: createdSchema,
   });
@@ -463,7 +478,7 @@ export async function createKeyManager(
   if (!found) {
     throw new OntapBadResponseError({
       method: "POST",
-      path: "/api/security/key-managers",
+      path: apiPath(KEY_MANAGERS_PATH),
       target: client.target,
       status: result.status,
       issues: [
@@ -475,39 +490,6 @@ export async function createKeyManager(
     });
   }
   return found;
-}
-
-/**
- * Waits for every unfinished job of one kind of key-manager write, e.g. `POST /api/security/key-managers` (a
- * create) or `DELETE /api/security/key-managers/<uuid>`: ONTAP describes a REST write's job by its method and
- * path. Later releases write through jobs: when the answer to a write was lost, its effect shows only once the
- * job ends, so a lookup made to reconcile must wait for it first. A job that fails changed nothing and is not an
- * error here.
- *
- * @param client - The cluster.
- * @param method - The write's method.
- * @param path - The write's path under `/api` (a leading `/api` is accepted).
- * @returns How many jobs were waited for (0 on 9.6, which writes synchronously).
- * @throws {@link OntapTimeoutError} (phase `job`) when a job outlives the job timeout.
- */
-export async function waitForKeyManagerJobs(
-  client: OntapClient,
-  method: "POST" | "PATCH" | "DELETE",
-  path: string,
-): Promise<number> {
-  const full = path.startsWith("/api/") ? path : `/api${path}`;
-  const description = `${method} ${full}`;
-  const jobs = await client.getCollection("/cluster/jobs", jobRecordSchema, {
-    fields: JOB_FIELDS,
-    query: { state: "queued|running|paused", description },
-  });
-  const pending = jobs.filter((j) => j.description === undefined || j.description === description);
-  for (const job of pending) {
-    await client.waitForJob(job.uuid, { method, path: full }).catch((err: unknown) => {
-      if (!(err instanceof OntapJobFailedError)) throw err;
-    });
-  }
-  return pending.length;
 }
 
 /** New certificates of an external key manager; omitted ones stay. */
@@ -537,7 +519,7 @@ export async function updateKeyManagerCertificates(
   if (patch.serverCaCertificates) {
     external.server_ca_certificates = patch.serverCaCertificates.map(certRef);
   }
-  return client.patch(`/security/key-managers/${pathSegment(uuid)}`, { external });
+  return client.patch(keyManagerPath(uuid), { external });
 }
 
 /**
@@ -554,7 +536,7 @@ export async function rotateOnboardPassphrase(
 ): Promise<WriteResult<unknown>> {
   registerSecret(passphrases.existingPassphrase);
   registerSecret(passphrases.passphrase);
-  return client.patch(`/security/key-managers/${pathSegment(uuid)}`, {
+  return client.patch(keyManagerPath(uuid), {
     onboard: { existing_passphrase: passphrases.existingPassphrase, passphrase: passphrases.passphrase },
   });
 }
@@ -566,28 +548,5 @@ export async function rotateOnboardPassphrase(
  * @param uuid - Key manager uuid.
  */
 export async function deleteKeyManager(client: OntapClient, uuid: string): Promise<WriteResult<unknown>> {
-  return client.delete(`/security/key-managers/${pathSegment(uuid)}`);
-}
-
-/**
- * Waits for every unfinished job whose description mentions `text` (a key manager's uuid, or
- * `<uuid>/key-servers`). After a lost answer on a later release, the write's job may still be running: look
- * only once it has ended.
- *
- * @param client - The cluster.
- * @param text - What the job descriptions must mention.
- * @returns How many jobs were waited for.
- */
-export async function waitForJobsMentioning(client: OntapClient, text: string): Promise<number> {
-  const jobs = await client.getCollection("/cluster/jobs", jobRecordSchema, {
-    fields: JOB_FIELDS,
-    query: { state: "queued|running|paused" },
-  });
-  const pending = jobs.filter((j) => jobMentions(j.description, text));
-  for (const job of pending) {
-    await client.waitForJob(job.uuid, {}).catch((err: unknown) => {
-      if (!(err instanceof OntapJobFailedError)) throw err;
-    });
-  }
-  return pending.length;
+  return client.delete(keyManagerPath(uuid));
 }

@@ -8,7 +8,10 @@
  */
 
 import { z } from "zod";
-import { pathSegment, type OntapClient, type WriteResult } from "./client";
+import { type OntapClient, type WriteResult } from "./client";
+import { waitForJobsMentioning } from "./jobs";
+import { keyManagerPath } from "./keyManagers";
+import { pathSegment } from "./paths";
 import { FEATURES } from "./cluster";
 import { registerSecret } from "./redact";
 
@@ -43,12 +46,29 @@ export const keyServerRecordSchema = z.looseObject({
 /** A parsed key-server record. */
 export type KeyServerRecord = z.infer<typeof keyServerRecordSchema>;
 
-function collection(kmUuid: string): string {
-  return `/security/key-managers/${pathSegment(kmUuid)}/key-servers`;
+/**
+ * A key manager's key-servers collection.
+ *
+ * @param kmUuid - The key manager's uuid.
+ */
+export function keyServersPath(kmUuid: string): string {
+  return `${keyManagerPath(kmUuid)}/key-servers`;
 }
 
-function instance(kmUuid: string, server: string): string {
-  return `${collection(kmUuid)}/${pathSegment(server)}`;
+/**
+ * Waits for every unfinished job that writes a key manager's key servers (its description names
+ * `<uuid>/key-servers`): after a lost answer on a later release, look only once the write's job has ended.
+ *
+ * @param client - The cluster.
+ * @param kmUuid - The key manager's uuid.
+ * @returns How many jobs were waited for.
+ */
+export async function waitForKeyServerJobs(client: OntapClient, kmUuid: string): Promise<number> {
+  return waitForJobsMentioning(client, `${kmUuid}/key-servers`);
+}
+
+function keyServerPath(kmUuid: string, server: string): string {
+  return `${keyServersPath(kmUuid)}/${pathSegment(server)}`;
 }
 
 /** Options of key-server reads. */
@@ -79,7 +99,7 @@ export async function listKeyServers(
   kmUuid: string,
   options: KeyServerReadOptions = {},
 ): Promise<KeyServerRecord[]> {
-  return client.getCollection(collection(kmUuid), keyServerRecordSchema, {
+  return client.getCollection(keyServersPath(kmUuid), keyServerRecordSchema, {
     fields: await keyServerFields(client, options),
   });
 }
@@ -99,7 +119,7 @@ export async function findKeyServer(
   server: string,
   options: KeyServerReadOptions = {},
 ): Promise<KeyServerRecord | undefined> {
-  return client.find(instance(kmUuid, server), keyServerRecordSchema, {
+  return client.find(keyServerPath(kmUuid, server), keyServerRecordSchema, {
     fields: await keyServerFields(client, options),
   });
 }
@@ -118,7 +138,7 @@ export function addKeyServer(
   kmUuid: string,
   server: { readonly server: string },
 ): Promise<WriteResult<unknown>> {
-  return client.post(collection(kmUuid), { server: server.server });
+  return client.post(keyServersPath(kmUuid), { server: server.server });
 }
 
 /**
@@ -133,7 +153,7 @@ export function addKeyServers(
   kmUuid: string,
   servers: readonly { readonly server: string }[],
 ): Promise<WriteResult<unknown>> {
-  return client.post(collection(kmUuid), { records: servers.map((s) => ({ server: s.server })) });
+  return client.post(keyServersPath(kmUuid), { records: servers.map((s) => ({ server: s.server })) });
 }
 
 /** Settings of one key server; omitted ones stay. */
@@ -165,7 +185,7 @@ export async function updateKeyServer(
   if (patch.password !== undefined) {
     await client.requireVersion(FEATURES.keyServerPassword.minVersion, FEATURES.keyServerPassword.feature);
   }
-  return client.patch(instance(kmUuid, server), {
+  return client.patch(keyServerPath(kmUuid, server), {
     ...(patch.timeout !== undefined ? { timeout: patch.timeout } : {}),
     ...(patch.username !== undefined ? { username: patch.username } : {}),
     ...(patch.password !== undefined ? { password: patch.password } : {}),
@@ -193,5 +213,5 @@ export async function deleteKeyServer(
       FEATURES.keyServerForceDelete.feature,
     );
   }
-  return client.delete(instance(kmUuid, server), { query: { force: options.force ? true : undefined } });
+  return client.delete(keyServerPath(kmUuid, server), { query: { force: options.force ? true : undefined } });
 }

@@ -6,7 +6,8 @@
  */
 
 import { z } from "zod";
-import { filterValue, pathSegment, type OntapClient } from "./client";
+import { filterValue, type OntapClient } from "./client";
+import { pathSegment } from "./paths";
 
 /** Fields asked for. */
 export const SVM_FIELDS = ["uuid", "name"] as const;

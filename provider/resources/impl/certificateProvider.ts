@@ -22,6 +22,7 @@ import {
   installCertificate,
   isOutcomeUnknown,
   keyManagersUsingCertificate,
+  OntapCode,
 } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import {
@@ -186,7 +187,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
         ...(inputs.privateKey !== undefined ? { privateKey: inputs.privateKey } : {}),
       });
     } catch (err) {
-      if (hasOntapCode(err, "1")) {
+      if (hasOntapCode(err, OntapCode.CERTIFICATE_DUPLICATE)) {
         const [other] = await findCertificatesNamed(client, inputs.name, inputs.svm).catch(() => []);
         if (other) throw taken(inputs, other, err);
       }
@@ -310,7 +311,7 @@ export async function delete_(id: string, props: unknown): Promise<void> {
         },
       );
     }
-    if (hasOntapCode(err, "3735683", "52560272")) {
+    if (hasOntapCode(err, OntapCode.CERTIFICATE_USED_BY_KEY_MANAGER, OntapCode.CERTIFICATE_IN_USE)) {
       const users = await keyManagersUsingCertificate(client, id).catch(() => undefined);
       const who =
         users && users.length > 0

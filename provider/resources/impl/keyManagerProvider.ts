@@ -30,6 +30,10 @@ import {
   updateKeyManagerCertificates,
   waitForKeyManagerJobs,
   waitForJobsMentioning,
+  OntapCode,
+  KEY_MANAGERS_PATH,
+  apiPath,
+  keyManagerPath,
 } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import { addKeyServers, deleteKeyServer, listKeyServers, updateKeyServer } from "../../ontap/keyServers";
@@ -198,7 +202,7 @@ async function proveReplacement(
     if (others.length > 0 && !inputs.adopt) {
       problems.push(
         `${describeScope(inputs)} already has another key manager (${others.map((r) => r.uuid).join(", ")}) and ` +
-          `\`adopt\` is not set (ONTAP would refuse with 65536823)`,
+          `\`adopt\` is not set (ONTAP would refuse with ${OntapCode.SCOPE_HAS_KEY_MANAGER})`,
       );
     } else if (active && modeOf(active) !== mode) {
       problems.push(
@@ -238,7 +242,8 @@ async function missingCertificates(client: OntapClient, inputs: KeyManagerInputs
     if (!has(ref, "server_ca"))
       missing.push(`server CA certificate "${ref}" is not installed in ${describeScope(inputs)}`);
   }
-  if (missing.length > 0) missing[missing.length - 1] += " (ONTAP would refuse with 65536821)";
+  if (missing.length > 0)
+    missing[missing.length - 1] += ` (ONTAP would refuse with ${OntapCode.CERTIFICATE_NOT_INSTALLED})`;
   return missing;
 }
 
@@ -275,7 +280,7 @@ async function resolveCertificates(
   }
   if (missing.length > 0) {
     throw new Error(
-      `${missing.join(", ")} not installed in ${describeScope(inputs)} (ONTAP would refuse with 65536821). ` +
+      `${missing.join(", ")} not installed in ${describeScope(inputs)} (ONTAP would refuse with ${OntapCode.CERTIFICATE_NOT_INSTALLED}). ` +
         `Fix: install the certificate in that scope (security certificate install), or refer to it by the UUID ` +
         `or name of one that is installed there.`,
     );
@@ -449,7 +454,7 @@ async function findCreated(
   const found = await findKeyManagerForScope(client, scope);
   if (found) return found;
   // Look again even when no job is pending any more: it may have ended between the two looks.
-  await waitForKeyManagerJobs(client, "POST", "/security/key-managers");
+  await waitForKeyManagerJobs(client, "POST", KEY_MANAGERS_PATH);
   return findKeyManagerForScope(client, scope);
 }
 
@@ -492,7 +497,7 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
       const uuids = present.map((r) => r.uuid).join(", ");
       throw new Error(
         `${describeScope(inputs)} already has a key manager (${uuids}${active ? "" : ", inactive"}), and ONTAP ` +
-          `allows one per scope (a create would be refused with 65536823). Nothing was changed. Fix: ` +
+          `allows one per scope (a create would be refused with ${OntapCode.SCOPE_HAS_KEY_MANAGER}). Nothing was changed. Fix: ` +
           (active
             ? `set \`adopt: true\` to take it over and converge it to this program (dynamic resources cannot be ` +
               `imported), or delete the existing one.`
@@ -505,28 +510,18 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
   }
   const resolution = await resolveCertificates(client, inputs);
   const plan = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
-  const request = plan.request;
   let record: KeyManagerRecord;
   try {
-    record = await createKeyManager(
-      client,
-      {
-        ...(request.svm !== undefined ? { svm: { name: request.svm } } : {}),
-        ...(request.external
-          ? {
-              external: {
-                clientCertificate: { uuid: request.external.clientCertificateUuid },
-                serverCaCertificates: request.external.serverCaCertificateUuids.map((uuid) => ({ uuid })),
-                servers: request.external.servers,
-              },
-            }
-          : {}),
-        ...(request.onboard ? { onboard: { passphrase: request.onboard.passphrase } } : {}),
-      },
-      { keyBackup: inputs.onboard !== undefined },
-    );
+    record = await createKeyManager(client, plan.request, { keyBackup: inputs.onboard !== undefined });
   } catch (err) {
-    if (hasOntapCode(err, "65536823", "65536907", "65536870")) {
+    if (
+      hasOntapCode(
+        err,
+        OntapCode.SCOPE_HAS_KEY_MANAGER,
+        OntapCode.ONBOARD_ALREADY_CONFIGURED,
+        OntapCode.KEY_SERVERS_ALREADY_CONFIGURED,
+      )
+    ) {
       throw new Error(
         `${describeScope(inputs)} got a key manager between this create's read of the scope and its POST (another ` +
           `creator at the same instant), and ONTAP allows one per scope. Nothing was changed. Fix: set ` +
@@ -621,7 +616,7 @@ async function pendingKeyManager(
 ): Promise<KeyManagerRecord | undefined> {
   const job = previous.createJob!;
   try {
-    await client.waitForJob(job, { method: "POST", path: "/api/security/key-managers" });
+    await client.waitForJob(job, { method: "POST", path: apiPath(KEY_MANAGERS_PATH) });
   } catch (err) {
     if (err instanceof OntapJobFailedError || err instanceof OntapNotFoundError) return undefined;
     throw err;
@@ -727,10 +722,10 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
         await retryRotation(client, id, err, passphrases, inputs.onboard?.currentPassphrase);
       }
     } catch (err) {
-      if (hasOntapCode(err, "65536139")) {
+      if (hasOntapCode(err, OntapCode.PASSPHRASE_MISMATCH)) {
         throw new Error(
           `could not rotate the passphrase of key manager ${id}: ONTAP holds another passphrase than the one this ` +
-            `update sent as the existing one (65536139; for example after a rotation whose answers were lost ` +
+            `update sent as the existing one (${OntapCode.PASSPHRASE_MISMATCH}; for example after a rotation whose answers were lost ` +
             `twice). Nothing was changed. Fix: set \`onboard.currentPassphrase\` (a secret) to the passphrase the ` +
             `cluster holds now and run \`pulumi up\` again; it is used only when given.`,
           { cause: err },
@@ -786,11 +781,11 @@ async function retryRotation(
       await runSteps(client, id, rotate, passphrases);
       return;
     } catch (again) {
-      if (hasOntapCode(again, "65536139")) return;
+      if (hasOntapCode(again, OntapCode.PASSPHRASE_MISMATCH)) return;
       throw err;
     }
   }
-  if (!hasOntapCode(err, "65536139") || currentPassphrase === undefined) throw err;
+  if (!hasOntapCode(err, OntapCode.PASSPHRASE_MISMATCH) || currentPassphrase === undefined) throw err;
   if (currentPassphrase === passphrases.existing) throw err;
   if (currentPassphrase === passphrases.next) return;
   await runSteps(client, id, rotate, { ...passphrases, existing: currentPassphrase });
@@ -923,11 +918,10 @@ export async function delete_(resourceId: string, props: unknown): Promise<void>
       if (err instanceof OntapError && isOutcomeUnknown(err)) {
         // The DELETE may have been applied although its answer was lost (on later releases, by a job that may
         // still be running).
-        const path = `/security/key-managers/${id}`;
         const gone = async (): Promise<boolean> => (await findKeyManager(client, id)) === undefined;
         if (await gone()) return;
         // Look again even when no job is pending any more: it may have ended between the two looks.
-        await waitForKeyManagerJobs(client, "DELETE", path);
+        await waitForKeyManagerJobs(client, "DELETE", keyManagerPath(id));
         if (await gone()) return;
         throw new Error(
           `key manager ${id} was NOT deleted: the answer to the DELETE was lost (${messageOf(err)}), and the ` +

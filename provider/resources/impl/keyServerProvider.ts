@@ -16,7 +16,8 @@ import {
   OntapNotFoundError,
   OntapUnsupportedError,
   isOutcomeUnknown,
-  waitForJobsMentioning,
+  waitForKeyServerJobs,
+  OntapCode,
 } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import {
@@ -175,7 +176,7 @@ async function converge(
 function createFailure(err: unknown, inputs: KeyServerInputs): Error {
   const { keyManager, server } = inputs;
   const said = `ONTAP said: ${messageOf(err)}`;
-  if (hasOntapCode(err, "65536871")) {
+  if (hasOntapCode(err, OntapCode.DUPLICATE_KEY_SERVER)) {
     return new Error(
       `key manager ${keyManager} already has key server ${server}. Nothing was changed. Fix: set \`adopt: true\` ` +
         `to take it over and converge it to this program (dynamic resources cannot be imported), or remove it ` +
@@ -183,10 +184,10 @@ function createFailure(err: unknown, inputs: KeyServerInputs): Error {
       { cause: err },
     );
   }
-  if (hasOntapCode(err, "65536038")) {
+  if (hasOntapCode(err, OntapCode.TOO_MANY_KEY_SERVERS)) {
     return new Error(
       `cannot add key server ${server}: key manager ${keyManager} already has 4 key servers, the most ONTAP ` +
-        `allows (65536038). The servers its KeyManager lists and every KeyServer on it count together. Nothing ` +
+        `allows (${OntapCode.TOO_MANY_KEY_SERVERS}). The servers its KeyManager lists and every KeyServer on it count together. Nothing ` +
         `was changed. Fix: remove a key server first; Pulumi creates new resources before it deletes removed ` +
         `ones, so when swapping servers at the limit, remove the old one in an earlier \`pulumi up\`. ${said}`,
       { cause: err },
@@ -200,9 +201,9 @@ function createFailure(err: unknown, inputs: KeyServerInputs): Error {
       { cause: err },
     );
   }
-  if (hasOntapCode(err, "65536828")) {
+  if (hasOntapCode(err, OntapCode.NOT_EXTERNAL)) {
     return new Error(
-      `key manager ${keyManager} does not use external key management (65536828), so it has no key servers. ` +
+      `key manager ${keyManager} does not use external key management (${OntapCode.NOT_EXTERNAL}), so it has no key servers. ` +
         `Fix: point \`keyManager\` at an external key manager. ${said}`,
       { cause: err },
     );
@@ -280,7 +281,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       let found = await readServer(client, keyManager, server).catch(() => undefined);
       if (!found) {
         // Its job may still be running, or have ended since: wait for pending ones, then look again.
-        await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+        await waitForKeyServerJobs(client, keyManager).catch(() => 0);
         found = await readServer(client, keyManager, server).catch(() => undefined);
       }
       if (!found) throw createFailure(err, inputs);
@@ -299,7 +300,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
         if (isOutcomeUnknown(err)) {
           // The PATCH may have been applied (by a job that may still run): record what ONTAP holds. Whether
           // the password went through cannot be read back, so it is left out and sent again by the next up.
-          await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+          await waitForKeyServerJobs(client, keyManager).catch(() => 0);
           const now = await readServer(client, keyManager, server).catch(() => undefined);
           if (now) added = readKeyServer(keyManager, now, added).outputs;
         }
@@ -318,7 +319,10 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
 }
 
 function updateFailure(err: unknown, keyManager: string, server: string): Error {
-  if (err instanceof OntapNotFoundError || hasOntapCode(err, "65536843", "65536828")) {
+  if (
+    err instanceof OntapNotFoundError ||
+    hasOntapCode(err, OntapCode.KEY_SERVER_NOT_CONFIGURED, OntapCode.NOT_EXTERNAL)
+  ) {
     return new Error(
       `${describe(keyManager, server)} no longer exists: it was removed outside Pulumi. Nothing was changed. ` +
         `Fix: run \`pulumi refresh\` (or \`pulumi up --refresh\`); the next \`pulumi up\` adds it again.`,
@@ -402,7 +406,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
     } catch (err) {
       if (isOutcomeUnknown(err)) {
         // Maybe applied: record what ONTAP holds now (the password cannot be read back: keep the previous).
-        await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+        await waitForKeyServerJobs(client, keyManager).catch(() => 0);
         const now = await findKeyServer(client, keyManager, server).catch(() => undefined);
         if (now) {
           throw new PartialStateError(
@@ -473,17 +477,21 @@ export async function delete_(id: string, props: unknown): Promise<void> {
       await deleteKeyServer(client, keyManager, server);
     } catch (err) {
       // 65536843: not configured; 65536828: the key manager is no longer external, so it has no servers.
-      if (err instanceof OntapNotFoundError || hasOntapCode(err, "65536843", "65536828")) return;
+      if (
+        err instanceof OntapNotFoundError ||
+        hasOntapCode(err, OntapCode.KEY_SERVER_NOT_CONFIGURED, OntapCode.NOT_EXTERNAL)
+      )
+        return;
       if (isOutcomeUnknown(err)) {
         // The DELETE may have been applied although its answer was lost (by a job that may still run).
-        await waitForJobsMentioning(client, `${keyManager}/key-servers`).catch(() => 0);
+        await waitForKeyServerJobs(client, keyManager).catch(() => 0);
         const still = await findKeyServer(client, keyManager, server);
         if (!still) return;
       }
-      if (hasOntapCode(err, "65536700")) {
+      if (hasOntapCode(err, OntapCode.KEY_SERVER_HOLDS_ONLY_COPY)) {
         throw new Error(
           `${describe(keyManager, server)} was NOT removed: it holds keys in use that no other key server of ` +
-            `this key manager has, and removing it would make them unreachable, so ONTAP refuses (65536700). ` +
+            `this key manager has, and removing it would make them unreachable, so ONTAP refuses (${OntapCode.KEY_SERVER_HOLDS_ONLY_COPY}). ` +
             `Nothing was changed; the KeyServer stays in the stack. Fix: first add a key server that holds the ` +
             `same keys (e.g. a replica of this one) and let it synchronise, then delete this KeyServer.`,
           { cause: err },

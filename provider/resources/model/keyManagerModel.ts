@@ -14,8 +14,7 @@
  * On refresh, {@link readKeyManager} maps each UUID ONTAP reports back to the spelling that resolved to it
  * before, so an unchanged key manager shows no diff. A UUID that no previous spelling resolved to (a
  * certificate swapped out of band) is reported as the UUID itself, which differs from the user's spelling, so
- * the next preview shows an update that puts the user's certificate back. When the glue also passes the current
- * resolution of names, a name that now resolves to another certificate than ONTAP uses is reported as drift too.
+ * the next preview shows an update that puts the user's certificate back.
  *
  * Every other input is carried in the outputs in its normalised form (servers as `host:port` with explicit
  * timeout and username, sorted), because Pulumi's `diff` receives the previous outputs, not the inputs.
@@ -549,48 +548,25 @@ export function desiredKeyManagerState(
   };
 }
 
-/** Options for {@link readKeyManager}. */
-export interface ReadKeyManagerOptions {
-  /**
-   * The current resolution of the certificate names in the previous outputs, if the glue looked them up. A name
-   * that now resolves to another UUID than the one ONTAP uses is then reported as drift (by its UUID).
-   */
-  currentCertificates?: CertificateResolution;
-}
-
-/**
- * The spellings to report for a UUID ONTAP uses: every previous spelling that resolved to it (and, when known,
- * still does), else the UUID itself.
- */
-function spellingsOf(
-  uuid: string,
-  previous: readonly (readonly [string, string])[],
-  current: CertificateResolution | undefined,
-): string[] {
-  const refs = previous
-    .filter(([ref, was]) => was === uuid && (current?.get(ref)?.toLowerCase() ?? uuid) === uuid)
-    .map(([ref]) => ref);
+/** The spellings to report for a UUID ONTAP uses: every previous spelling that resolved to it, else the UUID. */
+function spellingsOf(uuid: string, previous: readonly (readonly [string, string])[]): string[] {
+  const refs = previous.filter(([, was]) => was === uuid).map(([ref]) => ref);
   return refs.length > 0 ? refs : [uuid];
 }
 
-function readExternal(
-  record: KeyManagerRecord,
-  previous: KeyManagerOutputs | undefined,
-  options: ReadKeyManagerOptions,
-): ExternalOutputs {
+function readExternal(record: KeyManagerRecord, previous: KeyManagerOutputs | undefined): ExternalOutputs {
   const state = recordExternalState(record);
   const before = previous?.external;
   const clientCertificate = spellingsOf(
     state.clientCertificateUuid,
     before ? [[before.clientCertificate, before.clientCertificateUuid]] : [],
-    options.currentCertificates,
   )[0]!;
   const previousCas = before
     ? before.serverCaCertificates.map((ref, i) => [ref, before.serverCaCertificateUuids[i]!] as const)
     : [];
   const casByRef = new Map<string, string>();
   for (const uuid of state.serverCaCertificateUuids) {
-    for (const ref of spellingsOf(uuid, previousCas, options.currentCertificates)) casByRef.set(ref, uuid);
+    for (const ref of spellingsOf(uuid, previousCas)) casByRef.set(ref, uuid);
   }
   const serverCaCertificates = sortCertificateRefs([...casByRef.keys()]);
 
@@ -618,7 +594,6 @@ function readExternal(
 export function readKeyManager(
   record: KeyManagerRecord,
   previous: KeyManagerOutputs | undefined,
-  options: ReadKeyManagerOptions = {},
 ): { outputs: KeyManagerOutputs; inputs: RefreshedKeyManagerInputs } {
   const mode = keyManagerMode(record);
   const passphrase = previous?.onboard?.passphrase;
@@ -628,7 +603,7 @@ export function readKeyManager(
     uuid: record.uuid,
     scope: record.scope ?? (svm ? "svm" : "cluster"),
     ...(svm ? { svm: svm.name, svmUuid: svm.uuid } : {}),
-    ...(mode === "external" ? { external: readExternal(record, previous, options) } : {}),
+    ...(mode === "external" ? { external: readExternal(record, previous) } : {}),
     ...(mode === "onboard"
       ? {
           onboard: {

@@ -18,6 +18,7 @@
  * @packageDocumentation
  */
 
+import type { KeyManagerCreateRequest } from "../../ontap/keyManagers";
 import type { KeyServerPatch } from "../../ontap/keyServers";
 import {
   DEFAULT_SERVER_TIMEOUT,
@@ -71,14 +72,13 @@ export interface DesiredKeyManagerState {
   };
 }
 
-/** A server to add. `timeout`/`username` are present only when the request should carry them. */
+/**
+ * A server to add: its address only. A POST of key servers does not carry `timeout`/`username`; a
+ * `patchServer` step follows for non-default settings.
+ */
 export interface ServerToAdd {
   /** Canonical `host:port`. */
   readonly server: string;
-  /** Seconds, present only when not the default and the POST carries settings. */
-  readonly timeout?: number;
-  /** Present only when not the default and the POST carries settings. */
-  readonly username?: string;
 }
 
 /** Replace the client certificate and/or the server CA certificates: one PATCH of the key manager. */
@@ -138,11 +138,6 @@ export interface PlanOptions {
    * is removed only if it was listed before and is not listed now; servers never listed are left alone.
    */
   readonly previouslyManaged?: readonly string[];
-  /**
-   * Whether a POST of key servers carries per-server `timeout`/`username`. When false (default), servers are
-   * posted with their address only and `patchServer` steps follow for non-default settings.
-   */
-  readonly postCarriesServerSettings?: boolean;
 }
 
 /** Why a plan cannot be made. */
@@ -164,27 +159,7 @@ export class KeyManagerPlanError extends Error {
   }
 }
 
-/** The request of a key manager create: one POST (with return_records=true). Holds the passphrase: a secret. */
-export interface KeyManagerCreateRequest {
-  /** SVM name; absent for cluster scope. */
-  readonly svm?: string;
-  /** External key management. */
-  readonly external?: {
-    /** Client certificate UUID. */
-    readonly clientCertificateUuid: string;
-    /** Server CA certificate UUIDs, sorted, unique. */
-    readonly serverCaCertificateUuids: readonly string[];
-    /** Servers, sorted. */
-    readonly servers: readonly ServerToAdd[];
-  };
-  /** Onboard key management. */
-  readonly onboard?: {
-    /** The passphrase (secret). */
-    readonly passphrase: string;
-  };
-}
-
-/** A key manager create: the POST, then PATCHes of servers with non-default settings (if the POST can't). */
+/** A key manager create: the POST (with return_records=true), then PATCHes of servers with non-default settings. */
 export interface KeyManagerCreatePlan {
   /** The POST. */
   readonly request: KeyManagerCreateRequest;
@@ -196,13 +171,8 @@ function sortedUnique(values: readonly string[]): string[] {
   return [...new Set(values)].sort(compareServerAddresses);
 }
 
-function toAdd(server: KeyServerSettings, carriesSettings: boolean): ServerToAdd {
-  if (!carriesSettings) return { server: server.server };
-  return {
-    server: server.server,
-    ...(server.timeout !== DEFAULT_SERVER_TIMEOUT ? { timeout: server.timeout } : {}),
-    ...(server.username !== DEFAULT_SERVER_USERNAME ? { username: server.username } : {}),
-  };
+function toAdd(server: KeyServerSettings): ServerToAdd {
+  return { server: server.server };
 }
 
 function settingsPatch(
@@ -220,9 +190,8 @@ function settingsPatch(
   };
 }
 
-/** PATCHes that give freshly posted servers their non-default settings (when the POST could not carry them). */
-function followUpPatches(added: readonly KeyServerSettings[], carriesSettings: boolean): PatchServerStep[] {
-  if (carriesSettings) return [];
+/** PATCHes that give freshly posted servers their non-default settings (a POST carries the address only). */
+function followUpPatches(added: readonly KeyServerSettings[]): PatchServerStep[] {
   return added
     .filter((s) => !hasDefaultServerSettings(s))
     .map((s) => settingsPatch(s, { timeout: DEFAULT_SERVER_TIMEOUT, username: DEFAULT_SERVER_USERNAME })!);
@@ -243,7 +212,6 @@ export function planServerChanges(
   if (desired.length === 0) {
     throw new KeyManagerPlanError("noServers", "external key management needs at least one key server");
   }
-  const carries = options.postCarriesServerSettings ?? false;
   const currentByServer = new Map(current.map((s) => [s.server, s]));
   const desiredByServer = new Map(desired.map((s) => [s.server, s]));
   const owned =
@@ -288,7 +256,7 @@ export function planServerChanges(
     count -= n;
   };
   const add = (batch: readonly KeyServerSettings[]): void => {
-    steps.push({ kind: "addServers", servers: batch.map((s) => toAdd(s, carries)) });
+    steps.push({ kind: "addServers", servers: batch.map(toAdd) });
     count += batch.length;
   };
   while (addQueue.length > 0) {
@@ -317,7 +285,7 @@ export function planServerChanges(
     add(batch);
   }
   remove(removeQueue.length);
-  steps.push(...followUpPatches(added, carries));
+  steps.push(...followUpPatches(added));
   return steps;
 }
 
@@ -369,15 +337,10 @@ function modeChange(from: string, to: string): KeyManagerPlanError {
 }
 
 /**
- * A key manager create: the POST request and the follow-up PATCHes for servers with non-default settings
- * (none when `options.postCarriesServerSettings` is true, in which case the POST carries them).
+ * A key manager create: the POST request and the follow-up PATCHes for servers with non-default settings.
  */
-export function planKeyManagerCreate(
-  desired: DesiredKeyManagerState,
-  options: Pick<PlanOptions, "postCarriesServerSettings"> = {},
-): KeyManagerCreatePlan {
-  const carries = options.postCarriesServerSettings ?? false;
-  const svm = desired.svm !== undefined ? { svm: desired.svm } : {};
+export function planKeyManagerCreate(desired: DesiredKeyManagerState): KeyManagerCreatePlan {
+  const svm = desired.svm !== undefined ? { svm: { name: desired.svm } } : {};
   if (desired.onboard) {
     return { request: { ...svm, onboard: { passphrase: desired.onboard.passphrase } }, followUp: [] };
   }
@@ -396,12 +359,14 @@ export function planKeyManagerCreate(
     request: {
       ...svm,
       external: {
-        clientCertificateUuid: desired.external.clientCertificateUuid,
-        serverCaCertificateUuids: sortedUnique(desired.external.serverCaCertificateUuids),
-        servers: servers.map((s) => toAdd(s, carries)),
+        clientCertificate: { uuid: desired.external.clientCertificateUuid },
+        serverCaCertificates: sortedUnique(desired.external.serverCaCertificateUuids).map((uuid) => ({
+          uuid,
+        })),
+        servers: servers.map(toAdd),
       },
     },
-    followUp: followUpPatches(servers, carries),
+    followUp: followUpPatches(servers),
   };
 }
 

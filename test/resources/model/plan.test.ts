@@ -138,23 +138,6 @@ describe("planServerChanges: settings", () => {
       { kind: "patchServer", server: "c:5696", username: "u" },
     ]);
   });
-
-  test("or in the POST itself when it can carry them", () => {
-    expect(
-      planServerChanges([s("a")], [s("a"), s("b", 30), s("c", 25, "u"), s("d")], {
-        postCarriesServerSettings: true,
-      }),
-    ).toEqual([
-      {
-        kind: "addServers",
-        servers: [
-          { server: "b:5696", timeout: 30 },
-          { server: "c:5696", username: "u" },
-          { server: "d:5696" },
-        ],
-      },
-    ]);
-  });
 });
 
 describe("planServerChanges: serverManagement", () => {
@@ -237,10 +220,10 @@ describe("planKeyManagerCreate", () => {
       }),
     ).toEqual({
       request: {
-        svm: "vs0",
+        svm: { name: "vs0" },
         external: {
-          clientCertificateUuid: "c1",
-          serverCaCertificateUuids: ["ca1", "ca2"],
+          clientCertificate: { uuid: "c1" },
+          serverCaCertificates: [{ uuid: "ca1" }, { uuid: "ca2" }],
           servers: [{ server: "a:5696" }, { server: "b:5696" }, { server: "c:5696" }],
         },
       },
@@ -248,21 +231,6 @@ describe("planKeyManagerCreate", () => {
         { kind: "patchServer", server: "b:5696", timeout: 30 },
         { kind: "patchServer", server: "c:5696", username: "u" },
       ],
-    });
-  });
-
-  test("external, when the POST carries per-server settings", () => {
-    expect(
-      planKeyManagerCreate({ external: ext([s("b", 30), s("a")]) }, { postCarriesServerSettings: true }),
-    ).toEqual({
-      request: {
-        external: {
-          clientCertificateUuid: "c1",
-          serverCaCertificateUuids: ["ca1"],
-          servers: [{ server: "a:5696" }, { server: "b:5696", timeout: 30 }],
-        },
-      },
-      followUp: [],
     });
   });
 
