@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-import { Agent, request } from "undici";
 import type { ClusterAccess } from "./automation";
+import { Client } from "./httpsClient";
 
 /** A key manager as `GET /api/security/key-managers` shows it (the fields the callers read). */
 export interface AdminKeyManager {
@@ -26,32 +26,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** An HTTPS client that trusts the cluster's CA and logs in with Basic authentication. */
+/** The administrator: ONTAP calls through the tests' one HTTPS client ({@link Client}). */
 export class OntapAdmin {
-  private readonly agent: Agent;
-  private readonly authorization: string;
+  private readonly http: Client;
 
-  constructor(private readonly cluster: ClusterAccess) {
-    this.agent = new Agent({ connect: { ca: cluster.caCert }, keepAliveTimeout: 2_000 });
-    this.authorization = `Basic ${Buffer.from(`${cluster.username}:${cluster.password}`).toString("base64")}`;
+  constructor(cluster: ClusterAccess) {
+    this.http = new Client(cluster);
   }
 
   /** One call; answers the parsed body, throws with ONTAP's error on a status >= 300. */
   async call(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<unknown> {
-    const res = await request(`${this.cluster.url}${path}`, {
-      method,
-      headers: {
-        authorization: this.authorization,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: this.agent,
-      signal: AbortSignal.timeout(20_000),
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${path}: HTTP ${res.statusCode} ${text}`);
-    return text === "" ? {} : (JSON.parse(text) as unknown);
+    const res = await this.http.call(method, path, body, { timeoutMs: 20_000 });
+    if (res.status >= 300)
+      throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
   }
 
   /**
@@ -131,6 +119,6 @@ export class OntapAdmin {
 
   /** Closes the connections. */
   close(): Promise<void> {
-    return this.agent.close();
+    return this.http.close();
   }
 }
