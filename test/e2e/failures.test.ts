@@ -16,19 +16,10 @@ import {
   projectNameOf,
   writes,
 } from "./helpers";
+import { rejectionMessage as failure } from "../support/rejection";
 
 /** A well-formed certificate UUID that the cluster does not have. */
 const MISSING_CERTIFICATE = "0badc0de-0000-4000-8000-00000000e2e0";
-
-/** The message of a rejected operation. */
-async function failure(operation: Promise<unknown>): Promise<string> {
-  try {
-    await operation;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  throw new Error("expected the operation to fail, but it succeeded");
-}
 
 describe.each(["9.6", "9.13"])("failing updates, ONTAP %s", (release) => {
   const projectDir = exampleDir("quickstart");

@@ -15,15 +15,7 @@ import {
   projectNameOf,
   writes,
 } from "./helpers";
-
-async function failure(operation: Promise<unknown>): Promise<string> {
-  try {
-    await operation;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  throw new Error("expected the operation to fail, but it succeeded");
-}
+import { rejectionMessage as failure } from "../support/rejection";
 
 describe.each(["9.6", "9.13"])("KeyManager safety with the engine, ONTAP %s", (release) => {
   const programDir = exampleDir("quickstart");

@@ -11,6 +11,7 @@ import { closeAllClients } from "../../provider/ontap";
 import * as provider from "../../provider/resources/impl/keyManagerProvider";
 import { UNKNOWN, parseKeyManagerOutputs, type KeyManagerOutputs } from "../../provider/resources/model";
 import { startSimulator, type RequestLogEntry, type Simulator } from "../../simulator";
+import { rejection as failure } from "../support/rejection";
 
 type Props = Record<string, unknown>;
 type Server = string | { server: string; timeout?: number; username?: string };
@@ -62,17 +63,6 @@ async function observed(sim: Simulator): Promise<Observed> {
     jobPolls: entries.filter(isJobPoll).length,
     entries,
   };
-}
-
-/** Awaits a promise that must reject and returns the error. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof Error) return err;
-    throw new Error(`rejected with a non-error: ${String(err)}`, { cause: err });
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }
 
 function configure(config: Record<string, string>): Promise<void> {

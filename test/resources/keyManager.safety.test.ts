@@ -12,6 +12,7 @@ import * as provider from "../../provider/resources/impl/keyManagerProvider";
 import { PartialStateError } from "../../provider/resources/impl/failures";
 import { UNKNOWN, parseKeyManagerOutputs } from "../../provider/resources/model";
 import { startSimulator, type RequestLogEntry, type Simulator } from "../../simulator";
+import { rejection as failure } from "../support/rejection";
 
 type Props = Record<string, unknown>;
 
@@ -50,16 +51,6 @@ function label(e: RequestLogEntry): string {
 }
 
 const writes = (list: string[]): string[] => list.filter((c) => !c.startsWith("GET "));
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof Error) return err;
-    throw new Error(`rejected with a non-error: ${String(err)}`, { cause: err });
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
 
 function configure(config: Record<string, string>): Promise<void> {
   const req = { config: { get: (key: string) => config[key] } } as unknown as dynamic.ConfigureRequest;
