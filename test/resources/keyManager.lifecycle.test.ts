@@ -5,21 +5,18 @@
  * (`GET /api/cluster/jobs/{uuid}`) are counted apart, since their number depends on timing.
  */
 import { inspect } from "node:util";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { OntapAdmin } from "../support/ontapAdmin";
 import { closeAllClients } from "../../provider/ontap";
 import * as provider from "../../provider/resources/impl/keyManagerProvider";
 import { UNKNOWN, parseKeyManagerOutputs, type KeyManagerOutputs } from "../../provider/resources/model";
 import { startSimulator, type RequestLogEntry, type Simulator } from "../../simulator";
+import { type Props, SERIALIZED, configure, create, diff, update } from "../support/keyManagerDriver";
 import { rejection as failure } from "../support/rejection";
 
-type Props = Record<string, unknown>;
 type Server = string | { server: string; timeout?: number; username?: string };
 
 const KM = "/api/security/key-managers";
 const CERTS = "/api/security/certificates";
-/** What the dynamic provider host adds to every property bag; the provider must ignore it. */
-const SERIALIZED = { __provider: "exports.handler = () => require('pulumi-ontap-keymanager/km');" };
 
 const PASSPHRASE = "Onboard-Passphrase-Alpha-0123456789-xyz";
 const NEW_PASSPHRASE = "Onboard-Passphrase-Bravo-9876543210-abc";
@@ -63,32 +60,6 @@ async function observed(sim: Simulator): Promise<Observed> {
     jobPolls: entries.filter(isJobPoll).length,
     entries,
   };
-}
-
-function configure(config: Record<string, string>): Promise<void> {
-  const req = { config: { get: (key: string) => config[key] } } as unknown as dynamic.ConfigureRequest;
-  return provider.configure(req);
-}
-
-async function checked(raw: Props): Promise<Props> {
-  const result = await provider.check({}, { ...raw, ...SERIALIZED });
-  expect(result.failures ?? []).toEqual([]);
-  return result.inputs as Props;
-}
-
-async function create(raw: Props): Promise<{ id: string; outs: Props; inputs: Props }> {
-  const inputs = await checked(raw);
-  const result = await provider.create(inputs);
-  return { id: result.id, outs: { ...(result.outs as Props), ...SERIALIZED }, inputs };
-}
-
-async function update(id: string, olds: Props, raw: Props): Promise<Props> {
-  const result = await provider.update(id, olds, await checked(raw));
-  return { ...(result.outs as Props), ...SERIALIZED };
-}
-
-async function diff(id: string, olds: Props, raw: Props): Promise<dynamic.DiffResult> {
-  return provider.diff(id, olds, await checked(raw));
 }
 
 const parsed = (outs: unknown): KeyManagerOutputs => parseKeyManagerOutputs(outs);

@@ -5,19 +5,24 @@
  * timeout resumes, a rotation has an escape hatch, and lookups do not trust filters. Each case failed on the code
  * before these guarantees (the finding's number is in its name).
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { Agent, request } from "undici";
 import { closeAllClients } from "../../provider/ontap";
 import * as provider from "../../provider/resources/impl/keyManagerProvider";
 import { PartialStateError } from "../../provider/resources/impl/failures";
 import { UNKNOWN, parseKeyManagerOutputs } from "../../provider/resources/model";
 import { startSimulator, type RequestLogEntry, type Simulator } from "../../simulator";
+import {
+  type Props,
+  SERIALIZED,
+  checked,
+  configure,
+  create,
+  diff,
+  update,
+} from "../support/keyManagerDriver";
 import { rejection as failure } from "../support/rejection";
 
-type Props = Record<string, unknown>;
-
 const KM = "/api/security/key-managers";
-const SERIALIZED = { __provider: "exports.handler = () => require('pulumi-ontap-keymanager/km');" };
 const PASSPHRASE = "Onboard-Passphrase-Alpha-0123456789-xyz";
 const NEW_PASSPHRASE = "Onboard-Passphrase-Bravo-9876543210-abc";
 const THIRD_PASSPHRASE = "Onboard-Passphrase-Charlie-1357924680-q";
@@ -51,31 +56,6 @@ function label(e: RequestLogEntry): string {
 }
 
 const writes = (list: string[]): string[] => list.filter((c) => !c.startsWith("GET "));
-
-function configure(config: Record<string, string>): Promise<void> {
-  const req = { config: { get: (key: string) => config[key] } } as unknown as dynamic.ConfigureRequest;
-  return provider.configure(req);
-}
-
-async function checked(raw: Props): Promise<Props> {
-  const result = await provider.check({}, { ...raw, ...SERIALIZED });
-  expect(result.failures ?? []).toEqual([]);
-  return result.inputs as Props;
-}
-
-async function create(raw: Props): Promise<{ id: string; outs: Props }> {
-  const result = await provider.create(await checked(raw));
-  return { id: result.id, outs: { ...(result.outs as Props), ...SERIALIZED } };
-}
-
-async function update(id: string, olds: Props, raw: Props): Promise<Props> {
-  const result = await provider.update(id, olds, await checked(raw));
-  return { ...(result.outs as Props), ...SERIALIZED };
-}
-
-async function diff(id: string, olds: Props, raw: Props): Promise<dynamic.DiffResult> {
-  return provider.diff(id, olds, await checked(raw));
-}
 
 const external = (servers: string[], client = "cluster-client", cas = ["cluster-ca-1"]): Props => ({
   clientCertificate: client,
