@@ -708,7 +708,8 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
     const holds = passphraseOntapHolds(previous, inputs);
     if (needsOnboardSync(previous, inputs)) {
       // Before any rotation: a node that misses the keys could not take part in one.
-      await synchronize(client, id, holds, previous.keysMissingOnNodes ?? []);
+      // A state that never knew the passphrase (read by id) takes the program's as current, as adopt does.
+      await synchronize(client, id, holds ?? inputs.onboard?.passphrase, previous.keysMissingOnNodes ?? []);
       outputs.keysMissingOnNodes = [];
     }
     let current: KeyManagerState = previous.external
