@@ -59,7 +59,11 @@ export async function hasKeyIds(client: OntapClient): Promise<boolean> {
  * @throws {@link OntapApiError} 65537125 when `kmUuid` is not a key manager; {@link OntapBadResponseError} for
  *   records of another node.
  */
-export async function listKeyIds(client: OntapClient, kmUuid: string, nodeUuid: string): Promise<KeyIdRecord[]> {
+export async function listKeyIds(
+  client: OntapClient,
+  kmUuid: string,
+  nodeUuid: string,
+): Promise<KeyIdRecord[]> {
   const path = keyIdsPath(kmUuid, nodeUuid);
   const records = await client.getCollection(path, keyIdRecordSchema, { fields: KEY_ID_FIELDS });
   const issues: OntapResponseIssue[] = records.flatMap((r, i) =>

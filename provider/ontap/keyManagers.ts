@@ -498,7 +498,8 @@ export async function createKeyManager(
   // request only); a later release's job that outlasted return_timeout returns nothing: read it back then.
   const later = result.jobUuid !== undefined;
   // Health fields exist from 9.7 on (a 9.6 cluster never needs the read-back for them); the probe is cached.
-  const health = options.health === true && (await client.supports(FEATURES.keyManagerLaterFields.minVersion));
+  const health =
+    options.health === true && (await client.supports(FEATURES.keyManagerLaterFields.minVersion));
   const found =
     returned && !options.laterFields && !(options.keyBackup && later) && !health
       ? returned

@@ -51,7 +51,6 @@ describe("onboard keys missing on a node, ONTAP 9.16", () => {
       sim.setOnboardKeysMissing("cluster1-02", true);
       const preview = await stack.preview({ refresh: true, diff: true });
       expect(preview.changes).toEqual({ "key-manager": ["update"] });
-      require("node:fs").writeFileSync("/tmp/i14h-preview.txt", preview.output);
       expect(preview.output).toContain("keysMissingOnNodes");
       expect(preview.output).toContain("cluster1-02");
       expect(preview.output).not.toContain(PASSPHRASE);

@@ -20,7 +20,11 @@ const OK = { code: 65537200, message: "No action needed at this time." };
 
 const onboard = (passphrase = PASSPHRASE, more: Props = {}): Props => ({ onboard: { passphrase, ...more } });
 const externalProgram: Props = {
-  external: { clientCertificate: "cluster-client", serverCaCertificates: ["cluster-ca-1"], servers: ["10.0.0.1"] },
+  external: {
+    clientCertificate: "cluster-client",
+    serverCaCertificates: ["cluster-ca-1"],
+    servers: ["10.0.0.1"],
+  },
 };
 const parsed = (outs: unknown): KeyManagerOutputs => parseKeyManagerOutputs(outs);
 
@@ -82,7 +86,9 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
     expect(await calls(sim)).toEqual([`GET ${KM}/{km}`]);
     const { __provider: _p, ...stored } = outs;
     expect(first.props).toEqual(stored);
-    const fields = decodeURIComponent(sim.requestLog().find((e) => e.method === "GET" && e.path.startsWith(`${KM}/`))!.path);
+    const fields = decodeURIComponent(
+      sim.requestLog().find((e) => e.method === "GET" && e.path.startsWith(`${KM}/`))!.path,
+    );
     expect(fields.includes("status.code") && fields.includes("external.servers.connectivity")).toBe(later);
     if (!later) return;
 
@@ -94,11 +100,16 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
     expect(parsed(read.props).status).toEqual(keysMissing);
     expect(read.inputs).not.toHaveProperty("status");
     expect(read.inputs).not.toHaveProperty("connectivity");
-    expect(await diff(id, read.props as Props, externalProgram)).toMatchObject({ changes: false, replaces: [] });
+    expect(await diff(id, read.props as Props, externalProgram)).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
 
     // An update keeps the health outputs without reading them again (no extra call).
     sim.clearRequestLog();
-    const changed = { external: { ...(externalProgram.external as Props), servers: [{ server: "10.0.0.1", timeout: 30 }] } };
+    const changed = {
+      external: { ...(externalProgram.external as Props), servers: [{ server: "10.0.0.1", timeout: 30 }] },
+    };
     const after = await update(id, read.props as Props, changed);
     expect(await calls(sim)).toEqual([`PATCH ${KM}/{km}/key-servers/10.0.0.1%3A5696`]);
     expect(parsed(after).status).toEqual(keysMissing);
@@ -201,7 +212,11 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
 
     // With the passphrase in use given, the same up heals (and rotates back to the program's).
     sim.clearRequestLog();
-    const healed = await update(id, read.props as Props, onboard(PASSPHRASE, { currentPassphrase: OTHER_PASSPHRASE }));
+    const healed = await update(
+      id,
+      read.props as Props,
+      onboard(PASSPHRASE, { currentPassphrase: OTHER_PASSPHRASE }),
+    );
     expect((await calls(sim)).filter((c) => c.startsWith("PATCH"))).toHaveLength(2);
     expect(sim.onboardKeysMissing()).toEqual([]);
     expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);

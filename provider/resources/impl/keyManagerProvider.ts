@@ -931,7 +931,8 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
   });
   if (!record) return { id: "", props: {} };
   // Onboard keys live on the nodes: one GET of the nodes and one per node (9.11+; none before, nor for external).
-  const missing = keyManagerMode(record) === "onboard" ? await nodesMissingKeys(client, record.uuid) : undefined;
+  const missing =
+    keyManagerMode(record) === "onboard" ? await nodesMissingKeys(client, record.uuid) : undefined;
   const { outputs, inputs } = readKeyManager(record, base, missing);
   if (!previous && profile !== undefined) {
     // `KeyManager.get(name, id, {profile})`: remember which cluster it was read from.

@@ -535,7 +535,9 @@ export function needsOnboardSync(previous: KeyManagerOutputs, inputs: KeyManager
   );
 }
 
-type RecordConnectivity = NonNullable<NonNullable<KeyManagerRecord["external"]>["servers"]>[number]["connectivity"];
+type RecordConnectivity = NonNullable<
+  NonNullable<KeyManagerRecord["external"]>["servers"]
+>[number]["connectivity"];
 
 /** A server's connectivity in output form, as `KeyServer` reports it (nodes sorted by name). */
 function serverConnectivity(raw: NonNullable<RecordConnectivity>): KeyServerConnectivity {

@@ -51,7 +51,9 @@ function externalRecord(status?: { code: number; message: string }): KeyManagerR
 
 describe("healthFromRecord", () => {
   test("status, and connectivity per canonical server address with nodes sorted", () => {
-    expect(healthFromRecord(externalRecord({ code: 65537200, message: "No action needed at this time." }))).toEqual({
+    expect(
+      healthFromRecord(externalRecord({ code: 65537200, message: "No action needed at this time." })),
+    ).toEqual({
       status: { code: 65537200, message: "No action needed at this time." },
       connectivity: {
         "kms1:5696": {
@@ -68,7 +70,9 @@ describe("healthFromRecord", () => {
 
   test("a record without the health fields (9.6) has none", () => {
     expect(healthFromRecord(recordFor(outputsAfterCreate({ external })))).toEqual({});
-    expect(healthFromRecord(recordFor(outputsAfterCreate(onboard)), ["n2"])).toEqual({ keysMissingOnNodes: ["n2"] });
+    expect(healthFromRecord(recordFor(outputsAfterCreate(onboard)), ["n2"])).toEqual({
+      keysMissingOnNodes: ["n2"],
+    });
   });
 });
 
@@ -97,7 +101,9 @@ describe("readKeyManager: health outputs", () => {
 
   test("an external key manager never reports keys missing on nodes", () => {
     const previous = outputsAfterCreate({ external });
-    expect(readKeyManager(externalRecord(), previous, ["n1"]).outputs).not.toHaveProperty("keysMissingOnNodes");
+    expect(readKeyManager(externalRecord(), previous, ["n1"]).outputs).not.toHaveProperty(
+      "keysMissingOnNodes",
+    );
   });
 });
 
@@ -108,7 +114,11 @@ describe("diffKeyManager ignores status and connectivity", () => {
       outputsAfterCreate({ external }),
     ).outputs;
     expect(diffKeyManager(previous, checked({ external }))).toMatchObject({ changes: false, replaces: [] });
-    const onboardPrevious = { ...outputsAfterCreate(onboard), status: { code: 1, message: "x" }, keysMissingOnNodes: [] };
+    const onboardPrevious = {
+      ...outputsAfterCreate(onboard),
+      status: { code: 1, message: "x" },
+      keysMissingOnNodes: [],
+    };
     expect(diffKeyManager(onboardPrevious, checked(onboard))).toMatchObject({ changes: false, replaces: [] });
   });
 
@@ -139,7 +149,11 @@ describe("health through create, update and stored state", () => {
       keysMissingOnNodes: [],
     };
     const inputs = known({ external });
-    const ext = buildKeyManagerOutputs(inputs, { uuid: KM_UUID, certificates: resolutionFor(inputs), health });
+    const ext = buildKeyManagerOutputs(inputs, {
+      uuid: KM_UUID,
+      certificates: resolutionFor(inputs),
+      health,
+    });
     expect(ext).toMatchObject({ status: health.status, connectivity: health.connectivity });
     expect(ext).not.toHaveProperty("keysMissingOnNodes");
     const ob = buildKeyManagerOutputs(known(onboard), { uuid: KM_UUID, health });
@@ -149,14 +163,23 @@ describe("health through create, update and stored state", () => {
   });
 
   test("an update keeps the previous health, minus the servers it removes", () => {
-    const previous = readKeyManager(externalRecord({ code: 3, message: "m" }), outputsAfterCreate({ external })).outputs;
-    const kept = healthKeptByUpdate(previous, known({ external: { ...external, servers: ["kms1", "kms3"] } }));
+    const previous = readKeyManager(
+      externalRecord({ code: 3, message: "m" }),
+      outputsAfterCreate({ external }),
+    ).outputs;
+    const kept = healthKeptByUpdate(
+      previous,
+      known({ external: { ...external, servers: ["kms1", "kms3"] } }),
+    );
     expect(kept.status).toEqual({ code: 3, message: "m" });
     expect(Object.keys(kept.connectivity ?? {})).toEqual(["kms1:5696"]);
   });
 
   test("stored health outputs parse back as they were", () => {
-    const previous = readKeyManager(externalRecord({ code: 3, message: "m" }), outputsAfterCreate({ external })).outputs;
+    const previous = readKeyManager(
+      externalRecord({ code: 3, message: "m" }),
+      outputsAfterCreate({ external }),
+    ).outputs;
     expect(parseKeyManagerOutputs(JSON.parse(JSON.stringify(previous)))).toEqual(previous);
     const missing = { ...outputsAfterCreate(onboard), keysMissingOnNodes: ["n1"] };
     expect(parseKeyManagerOutputs(missing)).toEqual(missing);
