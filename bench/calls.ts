@@ -42,25 +42,35 @@ export const MINIMUMS: Readonly<Record<string, Minimum>> = {
   "KeyManager diff": { sync: 0, later: 0, why: "compares stored outputs with checked inputs, no lookup" },
   "KeyManager create external, 1 server (cert names)": {
     sync: 3,
-    later: 3,
-    why: "1 GET of the scope (read before writing: never take over), 1 certificate GET resolves the names, 1 POST (return_records; on later releases with return_timeout, so the job has ended and the record comes back)",
+    later: 4,
+    why: "1 GET of the scope (read before writing: never take over), 1 certificate GET resolves the names, 1 POST (return_records; on later releases with return_timeout, so the job has ended and the record comes back); later: +1 GET of the new key manager for the health outputs (status, connectivity: computed on request only), so that the first refresh shows no change",
   },
   "KeyManager create external, 4 servers (cert names)": {
     sync: 3,
-    later: 3,
+    later: 4,
     why: "the servers travel in the same POST; same as with 1 server",
   },
   "KeyManager create external, 1 server (cert UUIDs)": {
     sync: 2,
-    later: 2,
-    why: "UUIDs need no lookup: 1 GET of the scope + 1 POST",
+    later: 3,
+    why: "UUIDs need no lookup: 1 GET of the scope + 1 POST; later: +1 GET for the health outputs",
   },
   "KeyManager create onboard": {
     sync: 2,
     later: 3,
-    why: "1 GET of the scope + 1 POST with the passphrase; later: +1 GET of the new key manager for its key_backup (computed on request only)",
+    why: "1 GET of the scope + 1 POST with the passphrase; later: +1 GET of the new key manager for its key_backup and status (computed on request only; the per-node key listings are not read: a new onboard key manager has its keys on every node)",
   },
   "KeyManager read": { sync: 1, later: 1, why: "1 GET of the key manager with an explicit fields list" },
+  "KeyManager read onboard": {
+    sync: 1,
+    later: 4,
+    why: "1 GET of the key manager; later (9.11+): +1 GET of the cluster's nodes and 1 GET per node (2 here) of its key listing, to report nodes missing onboard keys (9.7-9.10 would make 1)",
+  },
+  "KeyManager synchronize onboard keys": {
+    sync: 0,
+    later: 1,
+    why: "1 PATCH {onboard: {synchronize: true, existing_passphrase}}, only when the last read found nodes missing keys (9.11+)",
+  },
   "KeyManager add 2 servers": { sync: 1, later: 1, why: "1 batch POST {records:[...]} to key-servers" },
   "KeyManager remove 1 server": { sync: 1, later: 1, why: "1 DELETE of key-servers/{server}" },
   "KeyManager change a server timeout": { sync: 1, later: 1, why: "1 PATCH of key-servers/{server}" },
@@ -167,6 +177,7 @@ export async function measureCalls(ontapVersion: string): Promise<CallsResult> {
 type Row = <T>(op: string, fn: () => Promise<T>) => Promise<T>;
 
 async function runOperations(sim: Simulator, row: Row): Promise<void> {
+  const later = sim.ontapVersion !== "9.6";
   // External key manager at cluster scope, certificates by name: the life of one resource.
   const raw1 = { external: external(["10.0.0.1"]) };
   const news1 = await row("KeyManager check", () => checked(km, raw1));
@@ -213,6 +224,14 @@ async function runOperations(sim: Simulator, row: Row): Promise<void> {
   // Onboard key manager at cluster scope.
   const newsOnboard = await checked(km, { onboard: { passphrase: PASSPHRASE } });
   const d = await row("KeyManager create onboard", () => km.create(newsOnboard));
+  await row("KeyManager read onboard", () => km.read(d.id, d.outs));
+  if (later) {
+    // A node that misses the onboard keys (as after joining the cluster): the refresh that finds it is not counted.
+    sim.setOnboardKeysMissing("cluster1-02", true);
+    const missing = await km.read(d.id, d.outs);
+    await row("KeyManager synchronize onboard keys", () => km.update(d.id, missing.props, newsOnboard));
+    sim.setOnboardKeysMissing("cluster1-02", false);
+  }
   const newsRotated = await checked(km, { onboard: { passphrase: NEW_PASSPHRASE } });
   const rotated = await row("KeyManager rotate passphrase", () => km.update(d.id, d.outs, newsRotated));
   await km.delete(d.id, rotated.outs);

@@ -53,8 +53,11 @@ function hasConfigurations(release: Release): boolean {
   return release.current;
 }
 
-/** Status of a key manager with nothing to do (ONTAP's code 0). */
-export const STATUS_OK = { code: 0, message: "No action needed at this time." } as const;
+/**
+ * Status of a key manager with nothing to do: NetApp's own example of `fields=status.message,status.code` answers
+ * this pair (the key-managers endpoint overview, as generated into netapp_ontap 9.17.1's security_key_manager.py).
+ */
+export const STATUS_OK = { code: 65537200, message: "No action needed at this time." } as const;
 
 /** Query spec of `/api/security/key-managers` for a release. */
 export function keyManagerSpec(release: Release): CollectionSpec {

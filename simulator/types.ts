@@ -124,7 +124,7 @@ export interface Simulator {
   setServerHoldsKeys(keyManagerUuid: string, server: string, holds: boolean): void;
   /**
    * Later releases: sets the `status {code, message}` a key manager reports (an expensive field), or back to
-   * code 0 "No action needed at this time." with `undefined`. Nothing else changes (tests of health outputs).
+   * code 65537200 "No action needed at this time." with `undefined`. Nothing else changes (tests of health outputs).
    */
   setKeyManagerStatus(keyManagerUuid: string, status: { code: number; message: string } | undefined): void;
   /**

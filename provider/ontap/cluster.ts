@@ -64,6 +64,8 @@ export const FEATURES = {
   keyManagerLaterFields: { feature: "key manager status fields", minVersion: "9.7" },
   /** `enabled` in key-manager records: a scope may hold inactive configurations besides the active one. */
   keyManagerConfigurations: { feature: "inactive key manager configurations", minVersion: "9.16" },
+  /** `GET /security/key-managers/{uuid}/keys/{node.uuid}/key-ids`: keys per node, `restored` ("Introduced In: 9.11"). */
+  onboardKeyIds: { feature: "per-node key listings", minVersion: "9.11" },
 } as const;
 
 /** A gated feature: its name in words and its first release. */

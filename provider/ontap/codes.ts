@@ -55,6 +55,8 @@ export const OntapCode = {
   CERTIFICATE_USED_BY_KEY_MANAGER: "3735683",
   /** The certificate is in use by one or more subsystems. */
   CERTIFICATE_IN_USE: "52560272",
+  /** The key manager UUID of a key-ids listing is not that of a key manager. */
+  KEY_IDS_NOT_A_KEY_MANAGER: "65537125",
 } as const;
 
 /**
@@ -194,6 +196,11 @@ export const ONTAP_CODES: Readonly<Record<string, OntapCodeInfo>> = {
     meaning: "the existing passphrase does not match",
     remedy:
       "set onboard.currentPassphrase (a secret) to the passphrase the cluster holds now and run the operation again",
+  },
+  // GET key-ids (9.11+)
+  "65537125": {
+    meaning: "the key manager UUID is not the UUID of a key manager",
+    remedy: "run `pulumi refresh`: the key manager may have been deleted or replaced outside Pulumi",
   },
   "65536404": {
     meaning: "the passphrase length is incorrect",

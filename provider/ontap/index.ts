@@ -18,3 +18,5 @@ export * from "./svms";
 export * from "./certificates";
 export * from "./keyManagers";
 export * from "./keyServers";
+export * from "./nodes";
+export * from "./keyIds";

@@ -53,6 +53,30 @@ export const KEY_MANAGER_LATER_FIELDS = [
   "is_default_data_at_rest_encryption_disabled",
 ] as const;
 
+/**
+ * Health fields ({@link KeyManagerReadOptions.health}), 9.7 on: the key manager's `status` and each key server's
+ * `connectivity`. Both are expensive (ONTAP computes them only when named) and unavailable for an inactive
+ * configuration (9.16+).
+ */
+export const KEY_MANAGER_HEALTH_FIELDS = [
+  "status.code",
+  "status.message",
+  "external.servers.connectivity",
+] as const;
+
+/** A key server's `connectivity` inside a key-manager record (9.7 on, expensive), as in a key-server record. */
+export const keyManagerServerConnectivitySchema = z.looseObject({
+  cluster_availability: z.boolean().optional(),
+  node_states: z
+    .array(
+      z.looseObject({
+        node: z.looseObject({ name: z.string().optional(), uuid: z.string().optional() }).optional(),
+        state: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
 const certRefSchema = z.looseObject({ uuid: z.string(), name: z.string().optional() });
 
 /** A key server as it appears inside a key-manager record. */
@@ -60,6 +84,7 @@ export const keyManagerServerSchema = z.looseObject({
   server: z.string(),
   timeout: z.number().int().optional(),
   username: z.string().optional(),
+  connectivity: keyManagerServerConnectivitySchema.optional(),
 });
 
 /**
@@ -116,6 +141,11 @@ export interface KeyManagerReadOptions {
    * field), so ask just for onboard key managers whose outputs carry it.
    */
   readonly keyBackup?: boolean;
+  /**
+   * Also ask for {@link KEY_MANAGER_HEALTH_FIELDS} (`status`, servers' `connectivity`) when the release has them
+   * (9.7 on). Expensive on ONTAP's side: ask where they are reported (a refresh, the read-back after a create).
+   */
+  readonly health?: boolean;
 }
 
 /** Options of {@link listKeyManagers}. */
@@ -136,13 +166,15 @@ export async function keyManagerFields(
   client: OntapClient,
   options: KeyManagerReadOptions = {},
 ): Promise<string[]> {
-  if (!options.laterFields && !options.keyBackup) return [...KEY_MANAGER_FIELDS];
+  if (!options.laterFields && !options.keyBackup && !options.health) return [...KEY_MANAGER_FIELDS];
   if (!(await client.supports(FEATURES.keyManagerLaterFields.minVersion))) return [...KEY_MANAGER_FIELDS];
-  return [
+  const fields = [
     ...KEY_MANAGER_FIELDS,
     ...(options.laterFields ? KEY_MANAGER_LATER_FIELDS : []),
     ...(options.keyBackup ? ["onboard.key_backup"] : []),
+    ...(options.health ? KEY_MANAGER_HEALTH_FIELDS : []),
   ];
+  return [...new Set(fields)];
 }
 
 /**
@@ -465,8 +497,11 @@ export async function createKeyManager(
   // The record a POST returns holds every field but the later releases' ones and the key backup (computed on
   // request only); a later release's job that outlasted return_timeout returns nothing: read it back then.
   const later = result.jobUuid !== undefined;
+  // Health fields exist from 9.7 on (a 9.6 cluster never needs the read-back for them); the probe is cached.
+  const health =
+    options.health === true && (await client.supports(FEATURES.keyManagerLaterFields.minVersion));
   const found =
-    returned && !options.laterFields && !(options.keyBackup && later)
+    returned && !options.laterFields && !(options.keyBackup && later) && !health
       ? returned
       : returned
         ? await findKeyManager(client, returned.uuid, { ...options, expect: asked })
@@ -538,6 +573,28 @@ export async function rotateOnboardPassphrase(
   registerSecret(passphrases.passphrase);
   return client.patch(keyManagerPath(uuid), {
     onboard: { existing_passphrase: passphrases.existingPassphrase, passphrase: passphrases.passphrase },
+  });
+}
+
+/**
+ * Synchronises the onboard keys onto every node that misses them (CLI `security key-manager onboard sync`):
+ * `{onboard: {synchronize: true, existing_passphrase}}`. NetApp's example of a sync on a cluster sends both fields
+ * (the key-managers endpoint overview, "Synchronizing the passphrase of the Onboard Key Manager on a cluster"); the
+ * passphrase is what ONTAP checks (65536139 when it is not the one in use), and what a MetroCluster partner site
+ * needs. Idempotent: a cluster in step changes nothing.
+ *
+ * @param client - The cluster.
+ * @param uuid - Key manager uuid.
+ * @param existingPassphrase - The passphrase in use; secret.
+ */
+export async function synchronizeOnboardKeys(
+  client: OntapClient,
+  uuid: string,
+  existingPassphrase: string,
+): Promise<WriteResult<unknown>> {
+  registerSecret(existingPassphrase);
+  return client.patch(keyManagerPath(uuid), {
+    onboard: { synchronize: true, existing_passphrase: existingPassphrase },
   });
 }
 

@@ -7,6 +7,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as lazyProvider from "./lazy/km";
 import type { ServerManagement } from "./model/plan";
+import type { KeyManagerStatus } from "./model/keyManagerModel";
+import type { KeyServerConnectivity } from "./model/keyServerModel";
+
+export type { KeyManagerStatus } from "./model/keyManagerModel";
 
 /** A key server of an external key manager, with its per-server settings. */
 export interface KeyManagerServerArgs {
@@ -168,6 +172,22 @@ export class KeyManager extends pulumi.dynamic.Resource {
    * The job's UUID, which is then also the resource id until the next `up` or refresh resolves it (read `uuid`).
    */
   declare public readonly createJob: pulumi.Output<string | undefined>;
+  /**
+   * ONTAP's `status {code, message}` of the key manager (ONTAP 9.7 and later; undefined on 9.6): whether it is fully
+   * set up or needs action. Filled in by create, refreshed by `pulumi refresh`; never causes a diff.
+   */
+  declare public readonly status: pulumi.Output<KeyManagerStatus | undefined>;
+  /**
+   * External key managers, ONTAP 9.7 and later: per key server (`host:port`), whether the cluster's nodes reach it
+   * (`clusterAvailability`, `nodeStates`). Filled in by create, refreshed by `pulumi refresh`; never causes a diff.
+   */
+  declare public readonly connectivity: pulumi.Output<Record<string, KeyServerConnectivity> | undefined>;
+  /**
+   * Onboard key managers, ONTAP 9.11 and later: the nodes that miss some of the onboard keys (found by refresh), `[]`
+   * when every node has them; undefined on earlier releases and for external key managers. Not empty, the next
+   * `pulumi up` synchronises the keys with one PATCH (`security key-manager onboard sync`).
+   */
+  declare public readonly keysMissingOnNodes: pulumi.Output<string[] | undefined>;
 
   /**
    * Looks up an existing key manager by UUID without managing it.
@@ -208,6 +228,9 @@ export class KeyManager extends pulumi.dynamic.Resource {
         profile: args.profile,
         serverManagement: args.serverManagement,
         createJob: undefined,
+        status: undefined,
+        connectivity: undefined,
+        keysMissingOnNodes: undefined,
       },
       {
         ...opts,

@@ -74,7 +74,7 @@ test("a create answered 202 is followed to the job's success, then read back by 
     scope: "svm",
     svm: { name: "vs0" },
     external: { client_certificate: { name: "vs0-client" }, servers: [{ server: "10.0.0.5:5696" }] },
-    status: { code: 0 },
+    status: { code: 65537200, message: "No action needed at this time." },
     volume_encryption: { supported: true },
   });
 });

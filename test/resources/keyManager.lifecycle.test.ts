@@ -97,6 +97,27 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
   // A create carries return_timeout: a later release returns the record once the job has ended, as 9.6 does, so
   // there is no read-back by scope (the onboard key backup is read back by UUID, see that test).
   const lookup = (_scope: string): string[] => [];
+  /** Later releases: the health outputs (status, connectivity) are read back by UUID after the create. */
+  const healthRead = (): string[] => (later ? [`GET ${KM}/{km}`] : []);
+  /** The health outputs of a key manager with one key server on 2 nodes, as a later release reports them. */
+  const healthy = (servers: string[]): Props =>
+    later
+      ? {
+          status: { code: 65537200, message: "No action needed at this time." },
+          connectivity: Object.fromEntries(
+            servers.map((s) => [
+              s,
+              {
+                clusterAvailability: true,
+                nodeStates: [
+                  { node: "cluster1-01", state: "available" },
+                  { node: "cluster1-02", state: "available" },
+                ],
+              },
+            ]),
+          ),
+        }
+      : {};
   const kms = (): SimKeyManager[] => sim.keyManagers() as SimKeyManager[];
   const onlyKm = (): SimKeyManager => {
     const all = kms();
@@ -256,6 +277,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         `GET ${CERTS}?scope=cluster`,
         `POST ${KM}?return_records=true`,
         ...lookup("scope=cluster"),
+        ...healthRead(),
       ]);
       expectWrites(o, 1);
       const km = onlyKm();
@@ -277,6 +299,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         },
         adopt: false,
         serverManagement: "authoritative",
+        ...healthy(["10.0.0.1:5696"]),
       });
       expect((await provider.diff(id, outs, inputs)).changes).toBe(false);
     });
@@ -292,6 +315,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         `GET ${KM}?scope=svm&svm.name=vs0`,
         `POST ${KM}?return_records=true`,
         ...lookup("scope=svm&svm.name=vs0"),
+        ...healthRead(),
       ]);
       expectWrites(o, 1);
       expect(onlyKm()).toMatchObject({ uuid: id, scope: "svm", svm: { name: "vs0" } });
@@ -339,6 +363,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         `GET ${CERTS}?scope=cluster`,
         `POST ${KM}?return_records=true`,
         ...lookup("scope=cluster"),
+        ...healthRead(),
         `PATCH ${KM}/{km}/key-servers/10.0.0.1%3A5696`,
         `PATCH ${KM}/{km}/key-servers/kms.example.com%3A5696`,
       ]);
@@ -734,6 +759,7 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         },
         adopt: false,
         serverManagement: "authoritative",
+        ...healthy(["10.0.0.1:5696"]),
       });
       await configure({ ...config, "ontap:profiles": JSON.stringify({ siteB: { host: sim.url } }) });
       const viaProfile = await provider.read(id, { ...SERIALIZED, profile: "siteB" });

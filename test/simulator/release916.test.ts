@@ -94,7 +94,7 @@ describe("configurations", () => {
     const { okm, kmip } = await onboardWithInactiveExternal();
     expect((await c.get(`${KM}/${okm}`)).body.status).toBeUndefined();
     expect((await c.get(`${KM}/${okm}?fields=status`)).body.status).toEqual({
-      code: 0,
+      code: 65537200,
       message: "No action needed at this time.",
     });
     expect((await c.get(`${KM}/${kmip}?fields=status`)).body.status).toBeUndefined();
@@ -298,7 +298,7 @@ describe("health and sync controls", () => {
     });
     expect((await c.get(`${KM}?status.code=65537708`)).body.num_records).toBe(1);
     expect((await c.post("/__sim/key-manager-status", { key_manager: km })).status).toBe(200);
-    expect((await c.get(`${KM}/${km}?fields=status`)).body.status?.code).toBe(0);
+    expect((await c.get(`${KM}/${km}?fields=status`)).body.status?.code).toBe(65537200);
     const viaHttp = await c.post("/__sim/key-manager-status", { key_manager: km, code: 1, message: "x" });
     expect(viaHttp.status).toBe(200);
     expect((await c.get(`${KM}/${km}?fields=status`)).body.status).toEqual({ code: 1, message: "x" });

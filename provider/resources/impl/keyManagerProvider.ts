@@ -27,6 +27,9 @@ import {
   listCertificates,
   listKeyManagersOfScope,
   rotateOnboardPassphrase,
+  synchronizeOnboardKeys,
+  hasKeyIds,
+  nodesMissingKeys,
   updateKeyManagerCertificates,
   waitForKeyManagerJobs,
   waitForJobsMentioning,
@@ -52,6 +55,9 @@ import {
   desiredKeyManagerState,
   diffKeyManager,
   type DiffOutcome,
+  healthFromRecord,
+  healthKeptByUpdate,
+  needsOnboardSync,
   isKnownKeyManagerInputs,
   isUnknown,
   isUuid,
@@ -356,7 +362,7 @@ async function outputsAfterFailure(
   try {
     // On later releases the failed write's job may still be running: read what it leaves behind.
     await waitForJobsMentioning(client, uuid).catch(() => 0);
-    const record = await findKeyManager(client, uuid);
+    const record = await findKeyManager(client, uuid, { health: true });
     if (!record) return undefined;
     const clientUuid = record.external?.client_certificate?.uuid.toLowerCase();
     return readKeyManager(record, spellingReference(intended, previous, clientUuid)).outputs;
@@ -512,7 +518,12 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
   const plan = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
   let record: KeyManagerRecord;
   try {
-    record = await createKeyManager(client, plan.request, { keyBackup: inputs.onboard !== undefined });
+    record = await createKeyManager(client, plan.request, {
+      keyBackup: inputs.onboard !== undefined,
+      // Health outputs from the start, so that the first refresh shows no change of them (9.7+: one read-back,
+      // which an onboard create on those releases makes anyway for its key backup).
+      health: true,
+    });
   } catch (err) {
     if (
       hasOntapCode(
@@ -546,6 +557,12 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
     ...(record.svm?.uuid !== undefined ? { svmUuid: record.svm.uuid } : {}),
     certificates: resolution,
     ...(record.onboard?.key_backup !== undefined ? { keyBackup: record.onboard.key_backup } : {}),
+    // A new onboard key manager has its keys on every node (ONTAP refuses with 65536903 when a node fails), so on
+    // releases that list keys per node it starts in step without 1 + N reads of the listings.
+    health: healthFromRecord(
+      record,
+      inputs.onboard !== undefined && (await hasKeyIds(client)) ? [] : undefined,
+    ),
   });
   try {
     await runSteps(client, record.uuid, plan.followUp, {});
@@ -686,8 +703,15 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
       certificates: resolution,
       ...(previous.onboard?.enabled !== undefined ? { onboardEnabled: previous.onboard.enabled } : {}),
       ...(previous.onboard?.keyBackup !== undefined ? { keyBackup: previous.onboard.keyBackup } : {}),
+      health: healthKeptByUpdate(previous, inputs),
     });
     const holds = passphraseOntapHolds(previous, inputs);
+    if (needsOnboardSync(previous, inputs)) {
+      // Before any rotation: a node that misses the keys could not take part in one.
+      // A state that never knew the passphrase (read by id) takes the program's as current, as adopt does.
+      await synchronize(client, id, holds ?? inputs.onboard?.passphrase, previous.keysMissingOnNodes ?? []);
+      outputs.keysMissingOnNodes = [];
+    }
     let current: KeyManagerState = previous.external
       ? { external: previous.external }
       : { onboard: holds !== undefined ? { passphrase: holds } : {} };
@@ -749,6 +773,42 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
     }
     return { outs: outputsRecord(outputs) };
   });
+}
+
+/**
+ * One PATCH `{onboard: {synchronize: true, existing_passphrase}}` with the passphrase ONTAP holds. Nothing else
+ * was changed when it fails, so the error says so (the stack keeps `keysMissingOnNodes`, and the next `up` tries
+ * again).
+ */
+async function synchronize(
+  client: OntapClient,
+  id: string,
+  passphrase: string | undefined,
+  nodes: readonly string[],
+): Promise<void> {
+  const what = `could not synchronize the onboard keys of key manager ${id} onto ${nodes.join(", ")}`;
+  if (passphrase === undefined) {
+    throw new Error(
+      `${what}: ONTAP needs the passphrase in use (existing_passphrase), and the stack does not hold it. Nothing ` +
+        `was changed. Fix: set \`onboard.currentPassphrase\` (a secret) to the passphrase the cluster holds now ` +
+        `and run \`pulumi up\` again.`,
+    );
+  }
+  try {
+    await synchronizeOnboardKeys(client, id, passphrase);
+  } catch (err) {
+    if (hasOntapCode(err, OntapCode.PASSPHRASE_MISMATCH)) {
+      throw new Error(
+        `${what}: ONTAP refused the passphrase this update sent as the one in use (${OntapCode.PASSPHRASE_MISMATCH}: ` +
+          `it holds another one). Nothing was changed. Fix: set \`onboard.currentPassphrase\` (a secret) to the ` +
+          `passphrase the cluster holds now and run \`pulumi up\` again; it is used only when given.`,
+        { cause: err },
+      );
+    }
+    throw new Error(`${what}: ${messageOf(err)} Nothing else was changed; run \`pulumi up\` again.`, {
+      cause: err,
+    });
+  }
 }
 
 /**
@@ -865,10 +925,15 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
   }
   const record = await findKeyManager(client, uuid, {
     keyBackup: base?.onboard !== undefined,
+    // status and the servers' connectivity ride on this GET (9.7+): no extra call.
+    health: true,
     ...(base ? { expect: identityOf(base) } : {}),
   });
   if (!record) return { id: "", props: {} };
-  const { outputs, inputs } = readKeyManager(record, base);
+  // Onboard keys live on the nodes: one GET of the nodes and one per node (9.11+; none before, nor for external).
+  const missing =
+    keyManagerMode(record) === "onboard" ? await nodesMissingKeys(client, record.uuid) : undefined;
+  const { outputs, inputs } = readKeyManager(record, base, missing);
   if (!previous && profile !== undefined) {
     // `KeyManager.get(name, id, {profile})`: remember which cluster it was read from.
     outputs.profile = profile;

@@ -12,7 +12,11 @@
  *   after the old one is gone.
  * - Update: certificates, server additions/removals and per-server settings, passphrase, `profile`,
  *   `serverManagement`.
- * - Nothing: `adopt` (it only matters when creating).
+ * - Nothing: `adopt` (it only matters when creating), and the health outputs `status` and `connectivity`
+ *   (ONTAP's report, refreshed by `read`, never a change or a replacement).
+ * - Update: `keysMissingOnNodes` not empty in the previous outputs of an onboard key manager that stays onboard
+ *   (a refresh found nodes missing onboard keys): the update synchronises them with one PATCH and records `[]`, so
+ *   there is no diff once they are in step.
  * - `deleteBeforeReplace` is ALWAYS true: the engine also consults it for `pulumi up --replace`, where
  *   create-first would meet the existing key manager in the same scope (or adopt it and then delete it).
  * - This pure diff compares names. The provider then asks ONTAP (read-only) whether a changed `svm` is the same
@@ -133,6 +137,7 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
     // Given or changed, it says what ONTAP holds: an update that may rotate from it (removed: recorded, no
     // call). Left in place, nothing.
     if (differs(current, olds.onboard?.currentPassphrase)) updates.push("onboard.currentPassphrase");
+    if ((olds.keysMissingOnNodes?.length ?? 0) > 0) updates.push("keysMissingOnNodes");
   }
 
   if (differs(news.profile, olds.profile)) updates.push("profile");

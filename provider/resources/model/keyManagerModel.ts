@@ -61,6 +61,7 @@ import {
   sortServerEntries,
 } from "./servers";
 import { type MaybeUnknown, containsUnknown, isUnknown } from "./unknown";
+import type { KeyServerConnectivity } from "./keyServerModel";
 
 export type { ServerManagement } from "./plan";
 
@@ -130,6 +131,35 @@ export interface OnboardOutputs {
   keyBackup?: string;
 }
 
+/** The key manager's `status` as ONTAP reports it (9.7 and later; an expensive field). */
+export interface KeyManagerStatus {
+  /** ONTAP's status code (65537200 with "No action needed at this time."). */
+  code: number;
+  /** ONTAP's message: what, if anything, needs doing. */
+  message: string;
+}
+
+/**
+ * Health outputs: what ONTAP reports about the key manager's state. Refreshed by `read`, filled in by `create`,
+ * kept by updates; never compared by `diff` (no change, no replacement), except that `keysMissingOnNodes` not
+ * empty makes the next `up` synchronise the onboard keys.
+ */
+export interface KeyManagerHealth {
+  /** `status {code, message}` (ONTAP 9.7 and later; absent on 9.6). */
+  status?: KeyManagerStatus;
+  /**
+   * Per key server (canonical `host:port`), its connectivity from the cluster's nodes (external key managers,
+   * ONTAP 9.7 and later; absent on 9.6).
+   */
+  connectivity?: Record<string, KeyServerConnectivity>;
+  /**
+   * Onboard key managers on ONTAP 9.11 and later: the nodes (by name, sorted) that miss some of the onboard keys
+   * (a key `restored: false` in the node's key listing); `[]` when every node has them. Absent on earlier
+   * releases (no per-node listing) and for external key managers.
+   */
+  keysMissingOnNodes?: string[];
+}
+
 /** The outputs (state) of a `KeyManager`. The resource id is `uuid`. */
 export interface KeyManagerOutputs {
   /** ONTAP's UUID of the key manager; also the resource id. */
@@ -156,11 +186,22 @@ export interface KeyManagerOutputs {
    * waits for the job and takes over the key manager it created).
    */
   createJob?: string;
+  /** See {@link KeyManagerHealth}. */
+  status?: KeyManagerStatus;
+  /** See {@link KeyManagerHealth}. */
+  connectivity?: Record<string, KeyServerConnectivity>;
+  /** See {@link KeyManagerHealth}. */
+  keysMissingOnNodes?: string[];
 }
 
 /** Inputs as reconstructed by a refresh: as {@link KeyManagerInputs}, but the passphrase may be unknown. */
 export type RefreshedKeyManagerInputs = Omit<KeyManagerInputs, "onboard"> & {
   onboard?: Partial<OnboardInputs>;
+  /**
+   * Not an input a program sets: a refresh that finds onboard keys missing on some nodes reports them here, so the
+   * next preview shows them going away (the update that synchronises them). Absent when every node has its keys.
+   */
+  keysMissingOnNodes?: string[];
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -405,6 +446,8 @@ export interface KeyManagerFacts {
   onboardEnabled?: boolean;
   /** Key hierarchy backup, when the release returns it. */
   keyBackup?: string;
+  /** Health outputs known at this point (see {@link KeyManagerHealth}); absent ones are left out. */
+  health?: KeyManagerHealth;
 }
 
 /**
@@ -447,6 +490,87 @@ export function buildKeyManagerOutputs(inputs: KeyManagerInputs, facts: KeyManag
     adopt: inputs.adopt,
     ...(inputs.profile !== undefined ? { profile: inputs.profile } : {}),
     serverManagement: inputs.serverManagement,
+    ...healthOutputs(facts.health ?? {}, inputs.onboard !== undefined),
+  };
+}
+
+/** Health outputs, left out where unknown; `keysMissingOnNodes` only for onboard, `connectivity` only for external. */
+function healthOutputs(health: KeyManagerHealth, onboard: boolean): KeyManagerHealth {
+  return {
+    ...(health.status !== undefined ? { status: { ...health.status } } : {}),
+    ...(!onboard && health.connectivity !== undefined ? { connectivity: { ...health.connectivity } } : {}),
+    ...(onboard && health.keysMissingOnNodes !== undefined
+      ? { keysMissingOnNodes: [...health.keysMissingOnNodes].sort() }
+      : {}),
+  };
+}
+
+/**
+ * The health an update records without reading ONTAP (no extra call): the previous `status`, the previous
+ * `connectivity` of the servers the key manager keeps (a server added shows at the next refresh), and the previous
+ * `keysMissingOnNodes` (`[]` once the update has synchronised them: the glue sets it).
+ */
+export function healthKeptByUpdate(previous: KeyManagerOutputs, inputs: KeyManagerInputs): KeyManagerHealth {
+  const kept = new Set((inputs.external?.servers ?? []).map((s) => s.server));
+  const connectivity =
+    previous.connectivity === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(previous.connectivity).filter(([server]) => kept.has(server)));
+  return {
+    ...(previous.status !== undefined ? { status: previous.status } : {}),
+    ...(connectivity !== undefined ? { connectivity } : {}),
+    ...(previous.keysMissingOnNodes !== undefined ? { keysMissingOnNodes: previous.keysMissingOnNodes } : {}),
+  };
+}
+
+/**
+ * Whether an update must synchronise the onboard keys: the key manager stays onboard, and the last read found
+ * nodes that miss keys. Nothing is sent when every node has them (or the release cannot tell).
+ */
+export function needsOnboardSync(previous: KeyManagerOutputs, inputs: KeyManagerInputs): boolean {
+  return (
+    previous.onboard !== undefined &&
+    inputs.onboard !== undefined &&
+    (previous.keysMissingOnNodes?.length ?? 0) > 0
+  );
+}
+
+type RecordConnectivity = NonNullable<
+  NonNullable<KeyManagerRecord["external"]>["servers"]
+>[number]["connectivity"];
+
+/** A server's connectivity in output form, as `KeyServer` reports it (nodes sorted by name). */
+function serverConnectivity(raw: NonNullable<RecordConnectivity>): KeyServerConnectivity {
+  // Not keyServerModel's connectivityOutput: that module imports this one, and a cycle would load it half-built.
+  const nodeStates = (raw.node_states ?? [])
+    .map((n) => ({ node: n.node?.name ?? n.node?.uuid ?? "", state: n.state ?? "unknown" }))
+    .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  return {
+    ...(raw.cluster_availability !== undefined ? { clusterAvailability: raw.cluster_availability } : {}),
+    nodeStates,
+  };
+}
+
+/**
+ * Health from a key-manager record read with the health fields: `status` and each server's `connectivity` (keyed
+ * by canonical address), where the record has them. `keysMissingOnNodes` comes from the per-node key listings.
+ */
+export function healthFromRecord(record: KeyManagerRecord, keysMissingOnNodes?: string[]): KeyManagerHealth {
+  const status =
+    record.status?.code !== undefined
+      ? { code: record.status.code, message: record.status.message ?? "" }
+      : undefined;
+  const reported = (record.external?.servers ?? []).filter((s) => s.connectivity !== undefined);
+  const connectivity =
+    reported.length > 0
+      ? Object.fromEntries(
+          reported.map((s) => [canonicalServerAddress(s.server), serverConnectivity(s.connectivity!)]),
+        )
+      : undefined;
+  return {
+    ...(status ? { status } : {}),
+    ...(connectivity ? { connectivity } : {}),
+    ...(keysMissingOnNodes !== undefined ? { keysMissingOnNodes } : {}),
   };
 }
 
@@ -594,6 +718,7 @@ function readExternal(record: KeyManagerRecord, previous: KeyManagerOutputs | un
 export function readKeyManager(
   record: KeyManagerRecord,
   previous: KeyManagerOutputs | undefined,
+  keysMissingOnNodes?: string[],
 ): { outputs: KeyManagerOutputs; inputs: RefreshedKeyManagerInputs } {
   const mode = keyManagerMode(record);
   const passphrase = previous?.onboard?.passphrase;
@@ -617,8 +742,23 @@ export function readKeyManager(
     adopt: previous?.adopt ?? false,
     ...(previous?.profile !== undefined ? { profile: previous.profile } : {}),
     serverManagement: previous?.serverManagement ?? "authoritative",
+    ...healthOutputs(
+      healthFromRecord(
+        record,
+        // Not listed in this read: what the previous state knew (a read without the listings, after a failure).
+        keysMissingOnNodes ?? previous?.keysMissingOnNodes,
+      ),
+      mode === "onboard",
+    ),
   };
-  return { outputs, inputs: keyManagerInputsFromOutputs(outputs) };
+  const missing = outputs.keysMissingOnNodes ?? [];
+  return {
+    outputs,
+    inputs: {
+      ...keyManagerInputsFromOutputs(outputs),
+      ...(missing.length > 0 ? { keysMissingOnNodes: [...missing] } : {}),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -655,6 +795,17 @@ const keyManagerOutputsSchema = z.object({
   profile: z.string().optional(),
   serverManagement: serverManagementSchema.default("authoritative"),
   createJob: z.string().optional(),
+  status: z.object({ code: z.number(), message: z.string() }).optional(),
+  connectivity: z
+    .record(
+      z.string(),
+      z.object({
+        clusterAvailability: z.boolean().optional(),
+        nodeStates: z.array(z.object({ node: z.string(), state: z.string() })),
+      }),
+    )
+    .optional(),
+  keysMissingOnNodes: z.array(z.string()).optional(),
 }) satisfies z.ZodType<KeyManagerOutputs, unknown>;
 
 /**
