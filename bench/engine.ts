@@ -6,8 +6,9 @@
  * a user's install (so `__provider` is what users store). Per operation: wall time, CPU of the CLI, the program
  * (with its language host) and the provider host, REST calls, and state bytes per resource.
  *
- * CPU is sampled from /proc every 50 ms per process of the tree under this one (a process's last < 50 ms are
- * lost); `totalCpuMs` is exact (children's times of the waited-for tree, /proc/self/stat).
+ * CPU is exact: each Node process reports its own CPU when it ends (`cpuReport.cjs`, preloaded through
+ * `NODE_OPTIONS`), the whole tree's is this process's waited-for children's times (/proc/self/stat), and the rest
+ * is the CLI's and the Go language host's. `BENCH_ENGINE_DEBUG=1` also prints every REST call of each operation.
  *
  * @packageDocumentation
  */
@@ -34,12 +35,14 @@ export interface EngineOpRow {
   op: string;
   /** Wall seconds of the Automation API call. */
   wallS: number;
-  /** CPU ms of the `pulumi` CLI. */
+  /** CPU ms of the `pulumi` CLI and the (Go) language host: the whole tree's less the Node processes'. */
   cliCpuMs: number;
-  /** CPU ms of the program and its language host. */
+  /** CPU ms of the program's Node processes. */
   programCpuMs: number;
-  /** CPU ms of the dynamic provider host. */
+  /** CPU ms of the dynamic provider host's Node process. */
   hostCpuMs: number;
+  /** Node processes that reported (program, helpers, provider host). */
+  nodeProcesses: number;
   /** CPU ms of the whole tree (exact). */
   totalCpuMs: number;
   /** REST calls the simulator answered (0 for the floor). */
@@ -135,59 +138,50 @@ async function stateSizes(stack: EngineStack, n: number): Promise<{ perResource:
   };
 }
 
-/** CPU ticks per process of the tree under this one, by kind, sampled from /proc. */
-class CpuSampler {
-  private readonly last = new Map<number, { kind: keyof Kinds; ticks: number }>();
-  private timer: NodeJS.Timeout | undefined;
+/**
+ * CPU of one operation, split exactly: every Node process the engine starts (the program, its helpers, the provider
+ * host) reports its own CPU when it ends (`cpuReport.cjs`, preloaded through `NODE_OPTIONS`); the whole tree's CPU
+ * is this process's waited-for children's times. What is left is the Go processes: the CLI and the language host.
+ */
+class CpuMeter {
   private cStart = 0;
 
-  start(): void {
-    this.last.clear();
+  constructor(private readonly dir: string) {}
+
+  async start(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+    await fs.mkdir(this.dir, { recursive: true });
     this.cStart = childTicks();
-    this.timer = setInterval(() => this.sample(), 50);
   }
 
-  stop(): Kinds & { total: number } {
-    clearInterval(this.timer);
-    this.sample();
-    const out: Kinds = { cli: 0, program: 0, host: 0 };
-    for (const { kind, ticks } of this.last.values()) out[kind] += ticks * 10;
-    return { ...out, total: (childTicks() - this.cStart) * 10 };
-  }
-
-  private sample(): void {
-    const procs = new Map<number, { ppid: number; ticks: number; cmd: string }>();
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").replace(/\0/g, " ");
-        procs.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), cmd });
-      } catch {
-        // Gone meanwhile.
-      }
+  async stop(): Promise<{
+    cli: number;
+    program: number;
+    host: number;
+    total: number;
+    nodeProcesses: number;
+  }> {
+    const total = (childTicks() - this.cStart) * 10;
+    let program = 0;
+    let host = 0;
+    const files = await fs.readdir(this.dir);
+    for (const file of files) {
+      const report = JSON.parse(await fs.readFile(path.join(this.dir, file), "utf8")) as {
+        argv: string[];
+        cpuUs: number;
+      };
+      const ms = report.cpuUs / 1000;
+      if (report.argv.some((a) => /dynamic-provider/.test(a))) host += ms;
+      else program += ms;
     }
-    for (const [pid, p] of procs) {
-      let up = p.ppid;
-      while (up > 1 && up !== process.pid) up = procs.get(up)?.ppid ?? 0;
-      if (up !== process.pid) continue;
-      const kind: keyof Kinds = /pulumi-resource-pulumi-nodejs|dynamic-provider/.test(p.cmd)
-        ? "host"
-        : /pulumi-language-nodejs|run-plugin|run[/\\]run|@pulumi[/\\]pulumi[/\\]cmd/.test(p.cmd)
-          ? "program"
-          : /(^|\/)pulumi\s/.test(p.cmd)
-            ? "cli"
-            : "program";
-      this.last.set(pid, { kind, ticks: p.ticks });
-    }
+    return {
+      cli: Math.max(0, Math.round(total - program - host)),
+      program: Math.round(program),
+      host: Math.round(host),
+      total,
+      nodeProcesses: files.length,
+    };
   }
-}
-
-interface Kinds {
-  cli: number;
-  program: number;
-  host: number;
 }
 
 /** User + system ticks of this process's terminated, waited-for descendants. */
@@ -220,6 +214,7 @@ export async function measureEngine(
     "name: bench-engine\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
   );
   await fs.writeFile(path.join(projectDir, "index.js"), PROGRAM);
+  const cpuDir = path.join(programDir, "bench-cpu");
   const runs: EngineRun[] = [];
   for (const n of sizes) {
     for (const program of ["floor", "ours"] as const) {
@@ -236,8 +231,12 @@ export async function measureEngine(
           "bench:program": { value: program },
         },
         operationTimeoutMs: 10 * 60_000,
+        envVars: {
+          BENCH_CPU_DIR: cpuDir,
+          NODE_OPTIONS: `--require ${path.join(__dirname, "cpuReport.cjs")}`,
+        },
       });
-      const sampler = new CpuSampler();
+      const meter = new CpuMeter(cpuDir);
       const rows: EngineOpRow[] = [];
       let sizesAfterCreate = { perResource: 0, provider: 0 };
       try {
@@ -255,12 +254,16 @@ export async function measureEngine(
         ];
         for (const [i, run] of ops.entries()) {
           await sim.clearLog();
-          sampler.start();
+          await meter.start();
           const t0 = performance.now();
           await run();
           const wallS = (performance.now() - t0) / 1000;
-          const cpu = sampler.stop();
-          const restCalls = (await sim.log()).records.length;
+          const cpu = await meter.stop();
+          const records = (await sim.log()).records;
+          const restCalls = records.length;
+          if (process.env.BENCH_ENGINE_DEBUG)
+            for (const r of records)
+              log(`  ${ENGINE_OPS[i]}: ${r.method} ${r.path} ${r.status} ${r.durationMs} ms`);
           rows.push({
             op: ENGINE_OPS[i]!,
             wallS: round(wallS, 2),
@@ -268,6 +271,7 @@ export async function measureEngine(
             programCpuMs: cpu.program,
             hostCpuMs: cpu.host,
             totalCpuMs: cpu.total,
+            nodeProcesses: cpu.nodeProcesses,
             restCalls,
           });
           if (i === 0) sizesAfterCreate = await stateSizes(stack, n);
@@ -321,8 +325,8 @@ export function engineTable(result: EngineResult): string {
     const ours = result.runs.find((r) => r.n === c.n && r.program === "ours")!;
     const floor = result.runs.find((r) => r.n === c.n && r.program === "floor")!;
     out.push(
-      `N = ${c.n} (parallel ${result.parallel}, ${result.latencyMs} ms latency; CPU ms: CLI / program / host, ` +
-        "sampled from /proc and approximate)",
+      `N = ${c.n} (parallel ${result.parallel}, ${result.latencyMs} ms latency; CPU ms: CLI and Go language ` +
+        "host / program (Node) / provider host (Node), each process's own)",
       "",
       "| operation | ours | floor | ratio | ours CPU | floor CPU | REST calls |",
       "|---|---|---|---|---|---|---|",
