@@ -18,3 +18,4 @@ export * from "./svms";
 export * from "./certificates";
 export * from "./keyManagers";
 export * from "./keyServers";
+export * from "./keyStores";

@@ -168,6 +168,24 @@ export class KeyManager extends pulumi.dynamic.Resource {
    * The job's UUID, which is then also the resource id until the next `up` or refresh resolves it (read `uuid`).
    */
   declare public readonly createJob: pulumi.Output<string | undefined>;
+  /**
+   * The name of the active configuration this key manager is (ONTAP 9.16 and later, where a scope may hold
+   * inactive configurations too); undefined before 9.16.
+   */
+  declare public readonly configuration: pulumi.Output<string | undefined>;
+  /**
+   * UUIDs of configurations this resource created or replaced while switching between onboard and external
+   * (ONTAP 9.16.1+) that are still on the cluster, inactive, because a step failed: the next `up` deletes them.
+   * Undefined when there are none.
+   */
+  declare public readonly leftoverConfigurations: pulumi.Output<string[] | undefined>;
+  /**
+   * Inactive configurations of the scope that this stack did not create (ONTAP 9.16+), as the last refresh saw
+   * them: reported, never adopted or deleted. Undefined when there are none.
+   */
+  declare public readonly inactiveConfigurations: pulumi.Output<
+    { uuid: string; name?: string; mode: "external" | "onboard" }[] | undefined
+  >;
 
   /**
    * Looks up an existing key manager by UUID without managing it.
@@ -208,6 +226,9 @@ export class KeyManager extends pulumi.dynamic.Resource {
         profile: args.profile,
         serverManagement: args.serverManagement,
         createJob: undefined,
+        configuration: undefined,
+        leftoverConfigurations: undefined,
+        inactiveConfigurations: undefined,
       },
       {
         ...opts,
