@@ -446,6 +446,7 @@ async function converge(
     uuid: record.uuid,
     ...(record.svm?.uuid !== undefined ? { svmUuid: record.svm.uuid } : {}),
     certificates: resolution,
+    ...(record.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
   });
   try {
     await runSteps(client, record.uuid, steps, {});
@@ -530,7 +531,10 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
   const plan = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
   let record: KeyManagerRecord;
   try {
-    record = await createKeyManager(client, plan.request, { keyBackup: inputs.onboard !== undefined });
+    record = await createKeyManager(client, plan.request, {
+      keyBackup: inputs.onboard !== undefined,
+      configuration: true,
+    });
   } catch (err) {
     if (
       hasOntapCode(
@@ -564,6 +568,7 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
     ...(record.svm?.uuid !== undefined ? { svmUuid: record.svm.uuid } : {}),
     certificates: resolution,
     ...(record.onboard?.key_backup !== undefined ? { keyBackup: record.onboard.key_backup } : {}),
+    ...(record.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
   });
   try {
     await runSteps(client, record.uuid, plan.followUp, {});
