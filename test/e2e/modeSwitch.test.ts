@@ -1,0 +1,142 @@
+/**
+ * End to end with the real Pulumi engine: the cluster's onboard key manager (examples/onboard-rotation, run from a
+ * copy) protects an encrypted volume; the program is rewritten to external (the quickstart's program) and back.
+ * On 9.16 each change is ONE `pulumi up` that switches in place (an update, never a delete of the active
+ * configuration; the volume stays). On 9.13 the same program previews as a replacement, and `up` is refused by
+ * ONTAP (65536867, encrypted volumes) with our explanation, nothing deleted.
+ */
+import { copyFile } from "node:fs/promises";
+import * as path from "node:path";
+import { type EngineStack, ontapConfig, openStack } from "../support/automation";
+import { OntapAdmin } from "../support/ontapAdmin";
+import { type Simulator, startSimulator } from "../../simulator";
+import { rejectionMessage } from "../support/rejection";
+import {
+  E2E_TEST_TIMEOUT_MS,
+  ENGINE_SETUP_TIMEOUT_MS,
+  type ProjectCopy,
+  copyProject,
+  exampleDir,
+  prepareEngine,
+  projectNameOf,
+  writes,
+} from "./helpers";
+
+const PASSPHRASE = "e2e-switch-passphrase-ALPHA-0123456789";
+const KM = "/api/security/key-managers";
+const KS = "/api/security/key-stores";
+
+describe.each(["9.16", "9.13"])("switching the cluster between onboard and external, ONTAP %s", (release) => {
+  const project = projectNameOf(exampleDir("onboard-rotation"));
+  const switches = release === "9.16";
+  let copy: ProjectCopy;
+  let sim: Simulator;
+  let admin: OntapAdmin;
+  let stack: EngineStack;
+
+  const useProgram = (example: string): Promise<void> =>
+    copyFile(path.join(exampleDir(example), "program.ts"), path.join(copy.dir, "program.ts"));
+  const volumes = async (): Promise<number> =>
+    ((await admin.call("GET", "/api/storage/volumes?fields=uuid")) as { num_records: number }).num_records;
+
+  beforeAll(async () => {
+    await prepareEngine();
+    copy = await copyProject(exampleDir("onboard-rotation"));
+    sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
+    admin = new OntapAdmin(sim);
+    stack = await openStack({
+      projectDir: copy.dir,
+      config: {
+        ...ontapConfig(sim),
+        [`${project}:passphrase`]: { value: PASSPHRASE, secret: true },
+        [`${project}:clientCertificate`]: { value: "cluster-client" },
+        [`${project}:serverCaCertificates`]: { value: JSON.stringify(["cluster-ca-1"]) },
+        [`${project}:servers`]: { value: JSON.stringify(["10.0.0.7", { server: "10.0.0.8", timeout: 40 }]) },
+      },
+    });
+  }, ENGINE_SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await stack?.close();
+    await admin?.close();
+    await sim?.close();
+    await copy?.remove();
+  });
+
+  test(
+    switches
+      ? "onboard -> external in one up (an update), then back, the encrypted volume kept and no delete of the active configuration"
+      : "the same program previews a replacement, and up is refused by ONTAP (65536867) with the explanation, nothing deleted",
+    async () => {
+      expect((await stack.up()).changes).toEqual({ "key-manager": ["create"] });
+      const onboard = await admin.keyManager();
+      sim.seedEncryptedVolume("vs0");
+      await useProgram("quickstart");
+
+      const preview = await stack.preview();
+      if (!switches) {
+        expect(preview.changes).toEqual({
+          "key-manager": ["delete-replaced", "replace", "create-replacement"],
+        });
+        sim.clearRequestLog();
+        const refused = await rejectionMessage(stack.up());
+        expect(refused).toContain(`key manager ${onboard.uuid} was NOT deleted`);
+        expect(refused).toContain("65536867");
+        expect(refused).toContain("deleting it would make their data unreadable");
+        expect(refused).toContain(
+          "ONTAP 9.16.1 and later the cluster switches between onboard and external in place",
+        );
+        expect(writes(sim)).toEqual([`DELETE ${KM}/${onboard.uuid}`]);
+        expect((await admin.keyManagers()).map((k) => k.uuid)).toEqual([onboard.uuid]);
+        expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
+        expect(await volumes()).toBe(1);
+        return;
+      }
+
+      expect(preview.changes).toEqual({ "key-manager": ["update"] });
+      sim.clearRequestLog();
+      const up = await stack.up();
+      expect(up.changes).toEqual({ "key-manager": ["update"] });
+      const [external, ...others] = await admin.keyManagers();
+      expect(others).toEqual([]);
+      expect(external?.external?.servers?.map((s) => [s.server, s.timeout])).toEqual([
+        ["10.0.0.7:5696", 25],
+        ["10.0.0.8:5696", 40],
+      ]);
+      const log = writes(sim);
+      expect(log).toEqual([
+        `POST ${KM}`,
+        `PATCH ${KS}/${external!.uuid}`,
+        `DELETE ${KS}/${onboard.uuid}`,
+        `PATCH ${KM}/${external!.uuid}/key-servers/10.0.0.8%3A5696`,
+      ]);
+      expect(sim.requestLog().filter((e) => e.path.includes("create_inactive=true"))).toHaveLength(1);
+      // No delete of a key manager ever: the old configuration was removed only once inactive (key-stores).
+      expect(log.filter((w) => w.startsWith(`DELETE ${KM}`))).toEqual([]);
+      expect(await volumes()).toBe(1);
+      expect((await stack.preview()).changes).toEqual({});
+      // The resource id catches up with the new configuration at the next refresh.
+      await stack.refresh();
+      expect((await stack.resources()).find((r) => r.name === "key-manager")?.id).toBe(external!.uuid);
+      expect((await stack.preview()).changes).toEqual({});
+
+      // And back to onboard.
+      await useProgram("onboard-rotation");
+      expect((await stack.preview()).changes).toEqual({ "key-manager": ["update"] });
+      sim.clearRequestLog();
+      expect((await stack.up()).changes).toEqual({ "key-manager": ["update"] });
+      const [back, ...rest] = await admin.keyManagers();
+      expect(rest).toEqual([]);
+      expect(back?.onboard?.enabled).toBe(true);
+      expect(writes(sim)).toEqual([
+        `POST ${KM}`,
+        `PATCH ${KS}/${back!.uuid}`,
+        `DELETE ${KS}/${external!.uuid}`,
+      ]);
+      expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
+      expect(await volumes()).toBe(1);
+      expect((await stack.preview({ refresh: true })).changes).toEqual({});
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});
