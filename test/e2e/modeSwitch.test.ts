@@ -120,20 +120,31 @@ describe.each(["9.16", "9.13"])("switching the cluster between onboard and exter
       expect((await stack.resources()).find((r) => r.name === "key-manager")?.id).toBe(external!.uuid);
       expect((await stack.preview()).changes).toEqual({});
 
-      // And back to onboard.
+      // And back to onboard, where the DELETE of the old configuration is refused once: the up fails with the
+      // onboard configuration recorded as active and the external one as a leftover, which the next up deletes.
       await useProgram("onboard-rotation");
       expect((await stack.preview()).changes).toEqual({ "key-manager": ["update"] });
+      sim.injectFault({
+        method: "DELETE",
+        path: `${KS}/${external!.uuid}`,
+        action: { type: "status", status: 400, code: "65539593", message: "switching" },
+      });
       sim.clearRequestLog();
-      expect((await stack.up()).changes).toEqual({ "key-manager": ["update"] });
-      const [back, ...rest] = await admin.keyManagers();
-      expect(rest).toEqual([]);
-      expect(back?.onboard?.enabled).toBe(true);
+      const failed = await rejectionMessage(stack.up());
+      expect(failed).toContain(`deleting the previous configuration ${external!.uuid}`);
+      const back = (await admin.keyManagers()).find((k) => k.onboard?.enabled === true);
+      expect(back).toBeDefined();
       expect(writes(sim)).toEqual([
         `POST ${KM}`,
         `PATCH ${KS}/${back!.uuid}`,
         `DELETE ${KS}/${external!.uuid}`,
       ]);
       expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
+      expect((await stack.preview()).changes).toEqual({ "key-manager": ["update"] });
+      sim.clearRequestLog();
+      expect((await stack.up()).changes).toEqual({ "key-manager": ["update"] });
+      expect(writes(sim)).toEqual([`DELETE ${KS}/${external!.uuid}`]);
+      expect((await admin.keyManagers()).map((k) => k.uuid)).toEqual([back!.uuid]);
       expect(await volumes()).toBe(1);
       expect((await stack.preview({ refresh: true })).changes).toEqual({});
     },

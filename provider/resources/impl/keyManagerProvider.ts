@@ -374,7 +374,7 @@ async function outputsAfterFailure(
   try {
     // On later releases the failed write's job may still be running: read what it leaves behind.
     await waitForJobsMentioning(client, uuid).catch(() => 0);
-    const record = await findKeyManager(client, uuid);
+    const record = await findKeyManager(client, uuid, { configuration: true });
     if (!record) return undefined;
     const clientUuid = record.external?.client_certificate?.uuid.toLowerCase();
     return readKeyManager(record, spellingReference(intended, previous, clientUuid)).outputs;
