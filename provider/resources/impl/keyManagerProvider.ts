@@ -910,16 +910,6 @@ async function switchMode(
     // The backup read before the switch predates the keys the switch re-wrapped: read it again.
     outputs.onboard = await withFreshKeyBackup(client, created.uuid, outputs.onboard);
   }
-  if (progress.leftovers.size > 0) {
-    // Unreachable: a failed delete throws in runSwitchSteps. Kept so that a leftover can never go unrecorded.
-    throw new PartialStateError(
-      `switched the cluster to ${desired} key management, but configurations ${[...progress.leftovers].join(", ")} ` +
-        `are still there; run \`pulumi up\` again to delete them.`,
-      created.uuid,
-      outputsRecord(outputs),
-      undefined,
-    );
-  }
   const foreign = foreignInactive(records, [
     previous.uuid,
     created.uuid,
