@@ -26,28 +26,20 @@ const PASSPHRASE = "e2e-switch-passphrase-ALPHA-0123456789";
 const KM = "/api/security/key-managers";
 const KS = "/api/security/key-stores";
 
-describe.each(["9.16", "9.13"])("switching the cluster between onboard and external, ONTAP %s", (release) => {
+/** One stack on one simulator: the onboard example's copy, with the quickstart's config set too. */
+function switchStack(release: string) {
   const project = projectNameOf(exampleDir("onboard-rotation"));
-  const switches = release === "9.16";
-  let copy: ProjectCopy;
-  let sim: Simulator;
-  let admin: OntapAdmin;
-  let stack: EngineStack;
-
-  const useProgram = (example: string): Promise<void> =>
-    copyFile(path.join(exampleDir(example), "program.ts"), path.join(copy.dir, "program.ts"));
-  const volumes = async (): Promise<number> =>
-    ((await admin.call("GET", "/api/storage/volumes?fields=uuid")) as { num_records: number }).num_records;
+  const ctx = {} as { copy: ProjectCopy; sim: Simulator; admin: OntapAdmin; stack: EngineStack };
 
   beforeAll(async () => {
     await prepareEngine();
-    copy = await copyProject(exampleDir("onboard-rotation"));
-    sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
-    admin = new OntapAdmin(sim);
-    stack = await openStack({
-      projectDir: copy.dir,
+    ctx.copy = await copyProject(exampleDir("onboard-rotation"));
+    ctx.sim = await startSimulator({ ontapVersion: release, jobDelayMs: 20 });
+    ctx.admin = new OntapAdmin(ctx.sim);
+    ctx.stack = await openStack({
+      projectDir: ctx.copy.dir,
       config: {
-        ...ontapConfig(sim),
+        ...ontapConfig(ctx.sim),
         [`${project}:passphrase`]: { value: PASSPHRASE, secret: true },
         [`${project}:clientCertificate`]: { value: "cluster-client" },
         [`${project}:serverCaCertificates`]: { value: JSON.stringify(["cluster-ca-1"]) },
@@ -57,58 +49,54 @@ describe.each(["9.16", "9.13"])("switching the cluster between onboard and exter
   }, ENGINE_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    await stack?.close();
-    await admin?.close();
-    await sim?.close();
-    await copy?.remove();
+    await ctx.stack?.close();
+    await ctx.admin?.close();
+    await ctx.sim?.close();
+    await ctx.copy?.remove();
   });
 
+  return {
+    ctx,
+    /** Puts an example's program in the project (the user rewrites the program). */
+    useProgram: (example: string): Promise<void> =>
+      copyFile(path.join(exampleDir(example), "program.ts"), path.join(ctx.copy.dir, "program.ts")),
+    /** How many volumes the simulator holds. */
+    volumes: async (): Promise<number> =>
+      ((await ctx.admin.call("GET", "/api/storage/volumes?fields=uuid")) as { num_records: number })
+        .num_records,
+  };
+}
+
+describe("switching the cluster between onboard and external, ONTAP 9.16", () => {
+  const { ctx, useProgram, volumes } = switchStack("9.16");
+  let onboard = "";
+  let external = "";
+
   test(
-    switches
-      ? "onboard -> external in one up (an update), then back, the encrypted volume kept and no delete of the active configuration"
-      : "the same program previews a replacement, and up is refused by ONTAP (65536867) with the explanation, nothing deleted",
+    "onboard -> external in one up (an update), the encrypted volume kept and no delete of the active configuration",
     async () => {
+      const { sim, admin, stack } = ctx;
       expect((await stack.up()).changes).toEqual({ "key-manager": ["create"] });
-      const onboard = await admin.keyManager();
+      onboard = (await admin.keyManager()).uuid;
       sim.seedEncryptedVolume("vs0");
       await useProgram("quickstart");
 
-      const preview = await stack.preview();
-      if (!switches) {
-        expect(preview.changes).toEqual({
-          "key-manager": ["delete-replaced", "replace", "create-replacement"],
-        });
-        sim.clearRequestLog();
-        const refused = await rejectionMessage(stack.up());
-        expect(refused).toContain(`key manager ${onboard.uuid} was NOT deleted`);
-        expect(refused).toContain("65536867");
-        expect(refused).toContain("deleting it would make their data unreadable");
-        expect(refused).toContain(
-          "ONTAP 9.16.1 and later the cluster switches between onboard and external in place",
-        );
-        expect(writes(sim)).toEqual([`DELETE ${KM}/${onboard.uuid}`]);
-        expect((await admin.keyManagers()).map((k) => k.uuid)).toEqual([onboard.uuid]);
-        expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
-        expect(await volumes()).toBe(1);
-        return;
-      }
-
-      expect(preview.changes).toEqual({ "key-manager": ["update"] });
+      expect((await stack.preview()).changes).toEqual({ "key-manager": ["update"] });
       sim.clearRequestLog();
-      const up = await stack.up();
-      expect(up.changes).toEqual({ "key-manager": ["update"] });
-      const [external, ...others] = await admin.keyManagers();
+      expect((await stack.up()).changes).toEqual({ "key-manager": ["update"] });
+      const [km, ...others] = await admin.keyManagers();
       expect(others).toEqual([]);
-      expect(external?.external?.servers?.map((s) => [s.server, s.timeout])).toEqual([
+      expect(km?.external?.servers?.map((s) => [s.server, s.timeout])).toEqual([
         ["10.0.0.7:5696", 25],
         ["10.0.0.8:5696", 40],
       ]);
+      external = km!.uuid;
       const log = writes(sim);
       expect(log).toEqual([
         `POST ${KM}`,
-        `PATCH ${KS}/${external!.uuid}`,
-        `DELETE ${KS}/${onboard.uuid}`,
-        `PATCH ${KM}/${external!.uuid}/key-servers/10.0.0.8%3A5696`,
+        `PATCH ${KS}/${external}`,
+        `DELETE ${KS}/${onboard}`,
+        `PATCH ${KM}/${external}/key-servers/10.0.0.8%3A5696`,
       ]);
       expect(sim.requestLog().filter((e) => e.path.includes("create_inactive=true"))).toHaveLength(1);
       // No delete of a key manager ever: the old configuration was removed only once inactive (key-stores).
@@ -117,36 +105,71 @@ describe.each(["9.16", "9.13"])("switching the cluster between onboard and exter
       expect((await stack.preview()).changes).toEqual({});
       // The resource id catches up with the new configuration at the next refresh.
       await stack.refresh();
-      expect((await stack.resources()).find((r) => r.name === "key-manager")?.id).toBe(external!.uuid);
-      expect((await stack.preview()).changes).toEqual({});
+      expect((await stack.resources()).find((r) => r.name === "key-manager")?.id).toBe(external);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
 
-      // And back to onboard, where the DELETE of the old configuration is refused once: the up fails with the
-      // onboard configuration recorded as active and the external one as a leftover, which the next up deletes.
+  test(
+    "back to onboard in one up; a refused DELETE of the old configuration is recorded and the next up deletes it",
+    async () => {
+      const { sim, admin, stack } = ctx;
+      expect(external).not.toBe("");
       await useProgram("onboard-rotation");
       expect((await stack.preview()).changes).toEqual({ "key-manager": ["update"] });
       sim.injectFault({
         method: "DELETE",
-        path: `${KS}/${external!.uuid}`,
+        path: `${KS}/${external}`,
         action: { type: "status", status: 400, code: "65539593", message: "switching" },
       });
       sim.clearRequestLog();
       const failed = await rejectionMessage(stack.up());
-      expect(failed).toContain(`deleting the previous configuration ${external!.uuid}`);
+      expect(failed).toContain(`deleting the previous configuration ${external}`);
       const back = (await admin.keyManagers()).find((k) => k.onboard?.enabled === true);
       expect(back).toBeDefined();
-      expect(writes(sim)).toEqual([
-        `POST ${KM}`,
-        `PATCH ${KS}/${back!.uuid}`,
-        `DELETE ${KS}/${external!.uuid}`,
-      ]);
+      expect(writes(sim)).toEqual([`POST ${KM}`, `PATCH ${KS}/${back!.uuid}`, `DELETE ${KS}/${external}`]);
       expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
+
+      // The state names the new configuration and the old one as a leftover: an update, which deletes it.
       expect((await stack.preview()).changes).toEqual({ "key-manager": ["update"] });
       sim.clearRequestLog();
       expect((await stack.up()).changes).toEqual({ "key-manager": ["update"] });
-      expect(writes(sim)).toEqual([`DELETE ${KS}/${external!.uuid}`]);
+      expect(writes(sim)).toEqual([`DELETE ${KS}/${external}`]);
       expect((await admin.keyManagers()).map((k) => k.uuid)).toEqual([back!.uuid]);
       expect(await volumes()).toBe(1);
       expect((await stack.preview({ refresh: true })).changes).toEqual({});
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});
+
+describe("changing the cluster between onboard and external, ONTAP 9.13", () => {
+  const { ctx, useProgram, volumes } = switchStack("9.13");
+
+  test(
+    "the same program previews a replacement, and up is refused by ONTAP (65536867) with the explanation, nothing deleted",
+    async () => {
+      const { sim, admin, stack } = ctx;
+      expect((await stack.up()).changes).toEqual({ "key-manager": ["create"] });
+      const onboard = await admin.keyManager();
+      sim.seedEncryptedVolume("vs0");
+      await useProgram("quickstart");
+
+      expect((await stack.preview()).changes).toEqual({
+        "key-manager": ["delete-replaced", "replace", "create-replacement"],
+      });
+      sim.clearRequestLog();
+      const refused = await rejectionMessage(stack.up());
+      expect(refused).toContain(`key manager ${onboard.uuid} was NOT deleted`);
+      expect(refused).toContain("65536867");
+      expect(refused).toContain("deleting it would make their data unreadable");
+      expect(refused).toContain(
+        "ONTAP 9.16.1 and later the cluster switches between onboard and external in place",
+      );
+      expect(writes(sim)).toEqual([`DELETE ${KM}/${onboard.uuid}`]);
+      expect((await admin.keyManagers()).map((k) => k.uuid)).toEqual([onboard.uuid]);
+      expect(sim.checkOnboardPassphrase(PASSPHRASE)).toBe(true);
+      expect(await volumes()).toBe(1);
     },
     E2E_TEST_TIMEOUT_MS,
   );
