@@ -66,6 +66,12 @@ export const FEATURES = {
   keyManagerConfigurations: { feature: "inactive key manager configurations", minVersion: "9.16" },
   /** `GET /security/key-managers/{uuid}/keys/{node.uuid}/key-ids`: keys per node, `restored` ("Introduced In: 9.11"). */
   onboardKeyIds: { feature: "per-node key listings", minVersion: "9.11" },
+  /**
+   * Switching the cluster (admin SVM) between onboard and external in place: `create_inactive` on POST
+   * key-managers, `PATCH /security/key-stores/{uuid}` `{enabled: true}` and DELETE of the inactive one. The
+   * key-store PATCH/DELETE exist from 9.14, but on the admin SVM they need 9.16.1 (65539513, 65539521).
+   */
+  keyManagerSwitch: { feature: "in-place switches between onboard and external", minVersion: "9.16.1" },
 } as const;
 
 /** A gated feature: its name in words and its first release. */

@@ -57,6 +57,22 @@ export const OntapCode = {
   CERTIFICATE_IN_USE: "52560272",
   /** The key manager UUID of a key-ids listing is not that of a key manager. */
   KEY_IDS_NOT_A_KEY_MANAGER: "65537125",
+  /** Encrypted volumes exist in the SVM (DELETE key-managers). */
+  ENCRYPTED_VOLUMES_EXIST: "65536867",
+  /** Encrypted volumes exist in the SVM (DELETE key-managers, another form). */
+  ENCRYPTED_VOLUMES_FOUND: "65536239",
+  /** The key-store configuration is enabled and cannot be deleted. */
+  KEY_STORE_ENABLED: "65538905",
+  /** The key-store configuration does not exist, or the operation does not support it. */
+  KEY_STORE_NOT_FOUND: "65538908",
+  /** The key-store configuration is already enabled. */
+  KEY_STORE_ALREADY_ENABLED: "65539218",
+  /** Switching the admin SVM's key store needs an effective cluster version of 9.16.1. */
+  KEY_STORE_SWITCH_NEEDS_9161: "65539513",
+  /** Deleting an inactive configuration of the admin SVM needs an effective cluster version of 9.16.1. */
+  KEY_STORE_DELETE_NEEDS_9161: "65539521",
+  /** An inactive configuration cannot be deleted while the key store is switching. */
+  KEY_STORE_DELETE_WHILE_SWITCHING: "65539593",
 } as const;
 
 /**
@@ -270,6 +286,64 @@ export const ONTAP_CODES: Readonly<Record<string, OntapCodeInfo>> = {
   "65536234": {
     meaning: "the onboard key database could not be deleted",
     remedy: "retry; if it persists, check the cluster's health",
+  },
+  // /security/key-stores (PATCH: switch to an inactive configuration; DELETE: remove an inactive one)
+  "65538905": {
+    meaning: "the key-store configuration is enabled and cannot be deleted",
+    remedy: "switch to another configuration first (security key-manager keystore enable)",
+  },
+  "65538907": { meaning: "the key-store type is not supported by this operation" },
+  "65538908": {
+    meaning: "the key-store configuration does not exist, or this operation does not support it",
+    remedy: "refresh: the configuration was removed outside this program",
+  },
+  "65538909": { meaning: "a value for enabled is required" },
+  "65538910": { meaning: "disabling an enabled configuration this way is not supported" },
+  "65539212": {
+    meaning: "the key store cannot switch while it is not active or switching",
+    remedy: "check the key store (security key-manager keystore show) and wait until it is active",
+  },
+  "65539218": { meaning: "the key-store configuration is already enabled" },
+  "65539222": {
+    meaning: "switching between key stores of different types is not supported on a data SVM",
+    remedy: "on a data SVM, change between key-store types by deleting and recreating the key manager",
+  },
+  "65539513": {
+    meaning:
+      "switching the admin SVM's key store needs an effective cluster version of ONTAP 9.16.1 or later",
+    remedy:
+      "upgrade every node to 9.16.1 or later, or change the mode by a replacement (delete, then create)",
+  },
+  "65539515": {
+    meaning: "the admin SVM switches only between onboard (OKM) and external (KMIP) key management",
+  },
+  "65539520": {
+    meaning: "an inactive onboard configuration already exists on the admin SVM",
+    remedy: "delete it (security key-manager keystore delete) or enable it, then run again",
+  },
+  "65539521": {
+    meaning:
+      "deleting an inactive configuration of the admin SVM needs an effective cluster version of ONTAP 9.16.1 or later",
+    remedy: "upgrade every node to 9.16.1 or later",
+  },
+  "65539522": { meaning: "this key-store type cannot be deleted on the admin SVM" },
+  "65539534": { meaning: "the key store cannot switch while system root volumes are encrypted with it" },
+  "65539583": { meaning: "the key store cannot switch while the external key manager has a policy" },
+  "65539585": {
+    meaning: "an inactive external configuration already exists on the admin SVM",
+    remedy: "delete it (security key-manager keystore delete) or enable it, then run again",
+  },
+  "65539593": {
+    meaning: "an inactive configuration cannot be deleted while the key store is switching",
+    remedy: "wait until the switch has ended (security key-manager keystore show), then run again",
+  },
+  "65536987": {
+    meaning: "the key servers are not available",
+    remedy: TLS_REMEDY,
+  },
+  "65536602": {
+    meaning: "some nodes are out of quorum",
+    remedy: "bring every node back into quorum, then run again",
   },
   // Key servers
   "65536921": {

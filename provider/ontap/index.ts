@@ -20,3 +20,4 @@ export * from "./keyManagers";
 export * from "./keyServers";
 export * from "./nodes";
 export * from "./keyIds";
+export * from "./keyStores";

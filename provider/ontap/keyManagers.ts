@@ -119,6 +119,8 @@ export const keyManagerRecordSchema = z.looseObject({
   is_default_data_at_rest_encryption_disabled: z.boolean().optional(),
   policy: z.string().optional(),
   enabled: z.boolean().optional(),
+  /** 9.16+: the configuration this record is (a scope may hold an active one and inactive ones). */
+  configuration: z.looseObject({ name: z.string().optional(), uuid: z.string().optional() }).optional(),
 });
 
 /** A parsed key-manager record. */
@@ -146,7 +148,19 @@ export interface KeyManagerReadOptions {
    * (9.7 on). Expensive on ONTAP's side: ask where they are reported (a refresh, the read-back after a create).
    */
   readonly health?: boolean;
+  /**
+   * Also ask for `enabled` and `configuration` when the release has several configurations per scope (9.16 on;
+   * costs a version probe, cached).
+   */
+  readonly configuration?: boolean;
 }
+
+/** The fields of a record's configuration, 9.16 on. */
+export const KEY_MANAGER_CONFIGURATION_FIELDS = [
+  "enabled",
+  "configuration.name",
+  "configuration.uuid",
+] as const;
 
 /** Options of {@link listKeyManagers}. */
 export interface ListKeyManagersOptions extends KeyManagerReadOptions, KeyManagerScopeQuery {
@@ -166,13 +180,20 @@ export async function keyManagerFields(
   client: OntapClient,
   options: KeyManagerReadOptions = {},
 ): Promise<string[]> {
-  if (!options.laterFields && !options.keyBackup && !options.health) return [...KEY_MANAGER_FIELDS];
+  const configuration =
+    options.configuration === true && (await client.supports(FEATURES.keyManagerConfigurations.minVersion))
+      ? KEY_MANAGER_CONFIGURATION_FIELDS
+      : [];
+  if (!options.laterFields && !options.keyBackup && !options.health) {
+    return [...KEY_MANAGER_FIELDS, ...configuration];
+  }
   if (!(await client.supports(FEATURES.keyManagerLaterFields.minVersion))) return [...KEY_MANAGER_FIELDS];
   const fields = [
     ...KEY_MANAGER_FIELDS,
     ...(options.laterFields ? KEY_MANAGER_LATER_FIELDS : []),
     ...(options.keyBackup ? ["onboard.key_backup"] : []),
     ...(options.health ? KEY_MANAGER_HEALTH_FIELDS : []),
+    ...configuration,
   ];
   return [...new Set(fields)];
 }
@@ -329,9 +350,8 @@ export async function listKeyManagersOfScope(
     ...(scope.svmUuid !== undefined ? { svmUuid: scope.svmUuid } : {}),
     ...(scope.svmName !== undefined ? { svmName: scope.svmName } : {}),
   };
-  const configurations = await client.supports(FEATURES.keyManagerConfigurations.minVersion);
   const records = await client.getCollection(KEY_MANAGERS_PATH, keyManagerRecordSchema, {
-    fields: [...(await keyManagerFields(client, options)), ...(configurations ? ["enabled"] : [])],
+    fields: await keyManagerFields(client, { ...options, configuration: true }),
     query: {
       scope: wanted.scope,
       "svm.name": scope.svmName === undefined ? undefined : filterValue(scope.svmName),
@@ -466,6 +486,37 @@ export function createKeyManagerBody(spec: KeyManagerCreateRequest): Record<stri
 
 const createdSchema = z.looseObject({ records: z.array(keyManagerRecordSchema).optional() });
 
+/** Options of {@link createKeyManager} beyond reads. */
+export interface CreateKeyManagerOptions {
+  /**
+   * Create the configuration inactive (`create_inactive=true`, 9.16 on), beside the scope's active one: the first
+   * step of a switch between onboard and external (see `keyStores.ts`).
+   */
+  readonly inactive?: boolean;
+}
+
+/**
+ * Whether a record is onboard: `onboard.enabled` (some releases describe an external key manager with
+ * `onboard: {enabled: false}` too), else an `onboard` without `external`.
+ */
+function isOnboardRecord(record: KeyManagerRecord): boolean {
+  return record.onboard?.enabled === true || (record.onboard !== undefined && record.external === undefined);
+}
+
+/**
+ * The scope's one inactive configuration of a mode (`enabled: false`), if there is exactly one.
+ *
+ * @param records - The scope's configurations ({@link listKeyManagersOfScope}).
+ * @param mode - Onboard or external.
+ */
+export function inactiveOfMode(
+  records: readonly KeyManagerRecord[],
+  mode: "external" | "onboard",
+): KeyManagerRecord | undefined {
+  const found = records.filter((r) => r.enabled === false && isOnboardRecord(r) === (mode === "onboard"));
+  return found.length === 1 ? found[0] : undefined;
+}
+
 /**
  * Creates a key manager and returns its record. On releases that answer with a job, waits for it, then
  * finds the new key manager by scope (the job does not name it).
@@ -479,11 +530,11 @@ const createdSchema = z.looseObject({ records: z.array(keyManagerRecordSchema).o
 export async function createKeyManager(
   client: OntapClient,
   spec: KeyManagerCreateRequest,
-  options: KeyManagerReadOptions = {},
+  options: KeyManagerReadOptions & CreateKeyManagerOptions = {},
 ): Promise<KeyManagerRecord> {
   registerSecret(spec.onboard?.passphrase);
   const result = await client.post(KEY_MANAGERS_PATH, createKeyManagerBody(spec), {
-    query: { return_records: true },
+    query: { return_records: true, ...(options.inactive ? { create_inactive: true } : {}) },
     responseSchema: createdSchema,
   });
   const asked: Omit<KeyManagerIdentity, "uuid"> = {
@@ -500,16 +551,22 @@ export async function createKeyManager(
   // Health fields exist from 9.7 on (a 9.6 cluster never needs the read-back for them); the probe is cached.
   const health =
     options.health === true && (await client.supports(FEATURES.keyManagerLaterFields.minVersion));
+  const scope = spec.svm ? { svmName: spec.svm.name, svmUuid: spec.svm.uuid } : {};
   const found =
-    returned && !options.laterFields && !(options.keyBackup && later) && !health
+    returned &&
+    !options.laterFields &&
+    !(options.keyBackup && later) &&
+    !health &&
+    (!options.inactive || returned.enabled === false)
       ? returned
       : returned
         ? await findKeyManager(client, returned.uuid, { ...options, expect: asked })
-        : await findKeyManagerForScope(
-            client,
-            spec.svm ? { svmName: spec.svm.name, svmUuid: spec.svm.uuid } : {},
-            options,
-          );
+        : options.inactive
+          ? inactiveOfMode(
+              await listKeyManagersOfScope(client, scope, options),
+              spec.onboard ? "onboard" : "external",
+            )
+          : await findKeyManagerForScope(client, scope, options);
   if (!found) {
     throw new OntapBadResponseError({
       method: "POST",

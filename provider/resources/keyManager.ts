@@ -73,9 +73,17 @@ export interface KeyManagerArgs {
    * outside Pulumi, the new name is an update without any call, and the old name is an error that asks for it.
    */
   svm?: pulumi.Input<string>;
-  /** External (KMIP) key management. Switching between external and onboard replaces the key manager. */
+  /**
+   * External (KMIP) key management. Switching between external and onboard at cluster scope is an in-place
+   * update on ONTAP 9.16.1 and later (the new configuration is created inactive, enabled, then the old one
+   * deleted; no key is lost); on earlier releases, or together with a change of `svm`, it replaces the key
+   * manager (delete first).
+   */
   external?: pulumi.Input<KeyManagerExternalArgs>;
-  /** Onboard key management; cluster scope only. Switching between onboard and external replaces it. */
+  /**
+   * Onboard key management; cluster scope only. Switching between onboard and external is an in-place update on
+   * ONTAP 9.16.1 and later, a replacement (delete first) before (see `external`).
+   */
   onboard?: pulumi.Input<KeyManagerOnboardArgs>;
   /**
    * When the scope already has a key manager, take it over and converge it to these arguments instead of
@@ -149,7 +157,10 @@ export const keyManagerProvider: pulumi.dynamic.ResourceProvider = lazyProvider;
  * look one up read-only with {@link KeyManager.get}.
  */
 export class KeyManager extends pulumi.dynamic.Resource {
-  /** ONTAP's UUID of the key manager (also the resource id). */
+  /**
+   * ONTAP's UUID of the key manager (also the resource id; after an in-place switch between onboard and external,
+   * the id catches up with this UUID at the next refresh).
+   */
   declare public readonly uuid: pulumi.Output<string>;
   /** `cluster` or `svm`. */
   declare public readonly scope: pulumi.Output<"cluster" | "svm">;
@@ -188,6 +199,24 @@ export class KeyManager extends pulumi.dynamic.Resource {
    * `pulumi up` synchronises the keys with one PATCH (`security key-manager onboard sync`).
    */
   declare public readonly keysMissingOnNodes: pulumi.Output<string[] | undefined>;
+  /**
+   * The name of the active configuration this key manager is (ONTAP 9.16 and later, where a scope may hold
+   * inactive configurations too); undefined before 9.16.
+   */
+  declare public readonly configuration: pulumi.Output<string | undefined>;
+  /**
+   * UUIDs of configurations this resource created or replaced while switching between onboard and external
+   * (ONTAP 9.16.1+) that are still on the cluster, inactive, because a step failed: the next `up` deletes them.
+   * Undefined when there are none.
+   */
+  declare public readonly leftoverConfigurations: pulumi.Output<string[] | undefined>;
+  /**
+   * Inactive configurations of the scope that this stack did not create (ONTAP 9.16+), as the last refresh saw
+   * them: reported, never adopted or deleted. Undefined when there are none.
+   */
+  declare public readonly inactiveConfigurations: pulumi.Output<
+    { uuid: string; name?: string; mode: "external" | "onboard" }[] | undefined
+  >;
 
   /**
    * Looks up an existing key manager by UUID without managing it.
@@ -231,6 +260,9 @@ export class KeyManager extends pulumi.dynamic.Resource {
         status: undefined,
         connectivity: undefined,
         keysMissingOnNodes: undefined,
+        configuration: undefined,
+        leftoverConfigurations: undefined,
+        inactiveConfigurations: undefined,
       },
       {
         ...opts,

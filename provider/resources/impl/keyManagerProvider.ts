@@ -24,6 +24,7 @@ import {
   findSvm,
   findSvmByName,
   isOutcomeUnknown,
+  keyManagerRecordScope,
   listCertificates,
   listKeyManagersOfScope,
   rotateOnboardPassphrase,
@@ -35,8 +36,14 @@ import {
   waitForJobsMentioning,
   OntapCode,
   KEY_MANAGERS_PATH,
+  FEATURES,
   apiPath,
   keyManagerPath,
+  deleteKeyStore,
+  enableKeyStore,
+  findKeyStore,
+  inactiveOfMode,
+  waitForKeyStoreSwitch,
 } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import { addKeyServers, deleteKeyServer, listKeyServers, updateKeyServer } from "../../ontap/keyServers";
@@ -58,6 +65,14 @@ import {
   healthFromRecord,
   healthKeptByUpdate,
   needsOnboardSync,
+  type ConfigurationView,
+  type InactiveConfiguration,
+  type KeyManagementMode,
+  type ModeSwitchStep,
+  asModeSwitch,
+  planModeSwitch,
+  replacesModeOnly,
+  switchableScope,
   isKnownKeyManagerInputs,
   isUnknown,
   isUuid,
@@ -118,6 +133,9 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
       const previous = parseKeyManagerOutputs(olds);
       const inputs = checked(news);
       let outcome = diffKeyManager(previous, inputs);
+      if (replacesModeOnly(outcome) && (await switchesInPlace(previous, inputs))) {
+        outcome = asModeSwitch(outcome);
+      }
       if (outcome.replaces.length > 0) {
         outcome = await settleSvmRename(previous, inputs, outcome);
         if (outcome.replaces.length > 0) await proveReplacement(previous, inputs);
@@ -362,7 +380,7 @@ async function outputsAfterFailure(
   try {
     // On later releases the failed write's job may still be running: read what it leaves behind.
     await waitForJobsMentioning(client, uuid).catch(() => 0);
-    const record = await findKeyManager(client, uuid, { health: true });
+    const record = await findKeyManager(client, uuid, { health: true, configuration: true });
     if (!record) return undefined;
     const clientUuid = record.external?.client_certificate?.uuid.toLowerCase();
     return readKeyManager(record, spellingReference(intended, previous, clientUuid)).outputs;
@@ -434,6 +452,7 @@ async function converge(
     uuid: record.uuid,
     ...(record.svm?.uuid !== undefined ? { svmUuid: record.svm.uuid } : {}),
     certificates: resolution,
+    ...(record.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
   });
   try {
     await runSteps(client, record.uuid, steps, {});
@@ -523,6 +542,7 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
       // Health outputs from the start, so that the first refresh shows no change of them (9.7+: one read-back,
       // which an onboard create on those releases makes anyway for its key backup).
       health: true,
+      configuration: true,
     });
   } catch (err) {
     if (
@@ -563,6 +583,7 @@ async function createIn(client: OntapClient, inputs: KeyManagerInputs): Promise<
       record,
       inputs.onboard !== undefined && (await hasKeyIds(client)) ? [] : undefined,
     ),
+    ...(record.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
   });
   try {
     await runSteps(client, record.uuid, plan.followUp, {});
@@ -687,7 +708,7 @@ export function update(id: string, olds: unknown, news: unknown): Promise<dynami
  * through the key-servers endpoint, the passphrase in one PATCH with the previous and the new one.
  */
 async function updateResource(_id: string, olds: unknown, news: unknown): Promise<dynamic.UpdateResult> {
-  const previous = parseKeyManagerOutputs(olds);
+  let previous = parseKeyManagerOutputs(olds);
   const inputs = known(news);
   const client = clientFor(inputs.profile);
   // The key manager's UUID; the resource id differs only for a create that was pending (recorded under its job).
@@ -696,6 +717,14 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
     if (previous.createJob !== undefined) return finishPendingCreate(client, previous, inputs);
     if (previous.profile !== inputs.profile) await proveSameKeyManager(client, previous, inputs);
     await checkSvmName(client, previous, inputs);
+    if (previous.external ? !inputs.external : !inputs.onboard) {
+      return { outs: outputsRecord(await switchMode(client, previous, inputs)) };
+    }
+    if ((previous.leftoverConfigurations?.length ?? 0) > 0) {
+      const switched = await cleanUpLeftovers(client, previous, inputs);
+      if (switched) return { outs: outputsRecord(switched) };
+      previous = { ...previous, leftoverConfigurations: undefined };
+    }
     const resolution = await resolveCertificates(client, inputs, previousResolution(previous));
     const outputs = buildKeyManagerOutputs(inputs, {
       uuid: id,
@@ -704,7 +733,9 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
       ...(previous.onboard?.enabled !== undefined ? { onboardEnabled: previous.onboard.enabled } : {}),
       ...(previous.onboard?.keyBackup !== undefined ? { keyBackup: previous.onboard.keyBackup } : {}),
       health: healthKeptByUpdate(previous, inputs),
+      ...(previous.configuration !== undefined ? { configuration: previous.configuration } : {}),
     });
+    if (previous.inactiveConfigurations) outputs.inactiveConfigurations = previous.inactiveConfigurations;
     const holds = passphraseOntapHolds(previous, inputs);
     if (needsOnboardSync(previous, inputs)) {
       // Before any rotation: a node that misses the keys could not take part in one.
@@ -773,6 +804,350 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
     }
     return { outs: outputsRecord(outputs) };
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The in-place switch between onboard and external (cluster scope, ONTAP 9.16.1 and later): see model/modeSwitch.ts
+
+/**
+ * Whether a mode-only replacement is, on this cluster, the in-place switch: cluster scope before and after, a
+ * known profile to ask through, no pending create, and a release that has it (the cached version probe).
+ */
+async function switchesInPlace(
+  previous: KeyManagerOutputs,
+  inputs: CheckedKeyManagerInputs,
+): Promise<boolean> {
+  if (!switchableScope(previous.svm, inputs.svm) || previous.createJob !== undefined) return false;
+  if (isUnknown(inputs.profile)) return false;
+  return clientFor(inputs.profile).supports(FEATURES.keyManagerSwitch.minVersion);
+}
+
+function inputsMode(inputs: KeyManagerInputs): KeyManagementMode {
+  return inputs.onboard ? "onboard" : "external";
+}
+
+/** The scope's configurations as the switch plan sees them (the active one by {@link activeKeyManager}). */
+function configurationViews(records: readonly KeyManagerRecord[]): ConfigurationView[] {
+  const active = activeKeyManager(records);
+  return records.map((r) => ({
+    uuid: r.uuid,
+    enabled: r === active,
+    mode: modeOf(r),
+    ...(r.configuration?.name !== undefined ? { name: r.configuration.name } : {}),
+  }));
+}
+
+/** Inactive configurations of a scope that are neither `uuid` nor one of `leftovers`: reported, never touched. */
+function foreignInactive(
+  records: readonly KeyManagerRecord[],
+  known: readonly string[],
+): InactiveConfiguration[] {
+  const ours = new Set(known.map((u) => u.toLowerCase()));
+  return configurationViews(records)
+    .filter((c) => !c.enabled && !ours.has(c.uuid.toLowerCase()))
+    .map((c) => ({ uuid: c.uuid, mode: c.mode, ...(c.name !== undefined ? { name: c.name } : {}) }));
+}
+
+/** Where a switch stands, updated after every call, so that a failure records what the cluster holds. */
+interface SwitchProgress {
+  /** The active configuration's uuid. */
+  active: string;
+  /** The record of the active one, when it is not the state's (a previous switch made it active). */
+  activeRecord?: KeyManagerRecord;
+  /** The configuration this switch created (inactive until enabled). */
+  created?: KeyManagerRecord;
+  /** Configurations of this resource's on the cluster, inactive, still to delete. */
+  leftovers: Set<string>;
+}
+
+/**
+ * Changes the mode in place (cluster scope, 9.16.1+): plan against the scope's configurations, then create the new
+ * one inactive, enable it, wait for the switch, delete the previous one, and apply the new one's server settings.
+ * Lost answers are looked up before anything else is sent. A failure records what the cluster holds: the old
+ * configuration while the switch has not happened, else the new one, and in both cases the configurations still
+ * to delete; the next `up` resumes from there.
+ */
+async function switchMode(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+): Promise<KeyManagerOutputs> {
+  const desired = inputsMode(inputs);
+  if (
+    previous.scope !== "cluster" ||
+    inputs.svm !== undefined ||
+    !(await client.supports(FEATURES.keyManagerSwitch.minVersion))
+  ) {
+    throw new Error(
+      `key manager ${previous.uuid} cannot change to ${desired} key management in place: that needs ONTAP ` +
+        `${FEATURES.keyManagerSwitch.minVersion} or later at cluster scope. Nothing was changed. Run \`pulumi up\` ` +
+        `again: its preview then shows the replacement (delete, then create) this cluster needs.`,
+    );
+  }
+  const resolution = await resolveCertificates(client, inputs);
+  const records = await listKeyManagersOfScope(client, {}, { configuration: true });
+  const plan = planModeSwitch({
+    recorded: previous.uuid,
+    leftovers: previous.leftoverConfigurations ?? [],
+    configurations: configurationViews(records),
+    desired,
+  });
+  const progress: SwitchProgress = {
+    active: plan.active.uuid,
+    ...(plan.active.uuid.toLowerCase() !== previous.uuid.toLowerCase()
+      ? { activeRecord: records.find((r) => r.uuid === plan.active.uuid) }
+      : {}),
+    leftovers: new Set(plan.steps.flatMap((s) => (s.kind === "deleteConfiguration" ? [s.uuid] : []))),
+  };
+  if (plan.switched) {
+    // A previous switch made the desired mode active: clean up, then converge it like any adopted record.
+    await runSwitchSteps(client, previous, inputs, resolution, plan.steps, progress);
+    const record = progress.activeRecord ?? records.find((r) => r.uuid === plan.active.uuid)!;
+    const outputs = await converge(client, record, inputs, resolution);
+    return withConfigurationFacts(outputs, record, progress, records);
+  }
+  await runSwitchSteps(client, previous, inputs, resolution, plan.steps, progress);
+  const created = progress.created!;
+  const followUp = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution)).followUp;
+  const outputs = buildKeyManagerOutputs(inputs, {
+    uuid: created.uuid,
+    certificates: resolution,
+    ...(created.onboard?.key_backup !== undefined ? { keyBackup: created.onboard.key_backup } : {}),
+    ...(created.configuration?.name !== undefined ? { configuration: created.configuration.name } : {}),
+    leftoverConfigurations: [...progress.leftovers],
+  });
+  try {
+    await runSteps(client, created.uuid, followUp, {});
+  } catch (err) {
+    const now = await outputsAfterFailure(client, created.uuid, outputs);
+    throw new PartialStateError(
+      `switched the cluster to ${desired} key management (configuration ${created.uuid}) but could not apply every ` +
+        `server setting: ${messageOf(err)}. It is recorded in the stack; run \`pulumi up\` again to finish.`,
+      created.uuid,
+      outputsRecord(now ? { ...now, ...leftoverFacts(progress) } : outputs),
+      err,
+    );
+  }
+  if (outputs.onboard?.keyBackup !== undefined) {
+    // The backup read before the switch predates the keys the switch re-wrapped: read it again.
+    outputs.onboard = await withFreshKeyBackup(client, created.uuid, outputs.onboard);
+  }
+  const foreign = foreignInactive(records, [
+    previous.uuid,
+    created.uuid,
+    ...(previous.leftoverConfigurations ?? []),
+  ]);
+  return foreign.length > 0 ? { ...outputs, inactiveConfigurations: foreign } : outputs;
+}
+
+function leftoverFacts(progress: SwitchProgress): Pick<KeyManagerOutputs, "leftoverConfigurations"> {
+  return progress.leftovers.size > 0 ? { leftoverConfigurations: [...progress.leftovers] } : {};
+}
+
+function withConfigurationFacts(
+  outputs: KeyManagerOutputs,
+  record: KeyManagerRecord,
+  progress: SwitchProgress,
+  records: readonly KeyManagerRecord[],
+): KeyManagerOutputs {
+  const foreign = foreignInactive(records, [record.uuid, ...progress.leftovers]);
+  return {
+    ...outputs,
+    ...(record.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
+    ...leftoverFacts(progress),
+    ...(foreign.length > 0 ? { inactiveConfigurations: foreign } : {}),
+  };
+}
+
+/**
+ * The update of a key manager whose mode did not change but whose state names leftovers of a switch: delete them
+ * (only those, and only while inactive). Returns the outputs when a previous switch turned out to have made another
+ * configuration of this resource's the active one; `undefined` when the recorded one is still active (the caller
+ * goes on with the ordinary update).
+ */
+async function cleanUpLeftovers(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+): Promise<KeyManagerOutputs | undefined> {
+  if (previous.scope !== "cluster" || !(await client.supports(FEATURES.keyManagerSwitch.minVersion))) {
+    return undefined;
+  }
+  const records = await listKeyManagersOfScope(client, {}, { configuration: true });
+  const plan = planModeSwitch({
+    recorded: previous.uuid,
+    leftovers: previous.leftoverConfigurations ?? [],
+    configurations: configurationViews(records),
+    desired: inputsMode(inputs),
+  });
+  if (!plan.switched) return switchMode(client, previous, inputs);
+  const resolution = await resolveCertificates(client, inputs, previousResolution(previous));
+  const progress: SwitchProgress = {
+    active: plan.active.uuid,
+    leftovers: new Set(plan.steps.flatMap((s) => (s.kind === "deleteConfiguration" ? [s.uuid] : []))),
+  };
+  if (plan.active.uuid.toLowerCase() === previous.uuid.toLowerCase()) {
+    await runSwitchSteps(client, previous, inputs, resolution, plan.steps, progress);
+    return undefined;
+  }
+  return switchMode(client, previous, inputs);
+}
+
+/** What to record when a switch step fails: the active configuration's outputs and the leftovers. */
+async function switchFailureOutputs(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+  resolution: CertificateResolution,
+  progress: SwitchProgress,
+): Promise<KeyManagerOutputs> {
+  const leftovers = leftoverFacts(progress);
+  if (progress.active.toLowerCase() === previous.uuid.toLowerCase()) {
+    const { leftoverConfigurations: _stale, ...rest } = previous;
+    return { ...rest, ...leftovers };
+  }
+  const intended = buildKeyManagerOutputs(inputs, {
+    uuid: progress.active,
+    certificates: resolution,
+    ...(progress.created?.configuration?.name !== undefined
+      ? { configuration: progress.created.configuration.name }
+      : {}),
+  });
+  const now = await outputsAfterFailure(client, progress.active, intended);
+  const record = progress.activeRecord ?? progress.created;
+  return {
+    ...(now ?? intended),
+    ...(record?.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
+    ...leftovers,
+  };
+}
+
+/** Runs the switch plan's calls, keeping `progress` true to the cluster; a failure records it (PartialStateError). */
+async function runSwitchSteps(
+  client: OntapClient,
+  previous: KeyManagerOutputs,
+  inputs: KeyManagerInputs,
+  resolution: CertificateResolution,
+  steps: readonly ModeSwitchStep[],
+  progress: SwitchProgress,
+): Promise<void> {
+  const desired = inputsMode(inputs);
+  for (const step of steps) {
+    try {
+      switch (step.kind) {
+        case "deleteConfiguration":
+        case "deletePrevious":
+          await deleteInactiveConfiguration(client, step.uuid);
+          progress.leftovers.delete(step.uuid);
+          break;
+        case "createInactive":
+          progress.created = await createInactiveConfiguration(client, inputs, resolution);
+          progress.leftovers.add(progress.created.uuid);
+          break;
+        case "enableCreated": {
+          const created = progress.created!;
+          await enableConfiguration(client, created.uuid);
+          progress.leftovers.delete(created.uuid);
+          progress.leftovers.add(progress.active);
+          progress.active = created.uuid;
+          break;
+        }
+      }
+    } catch (err) {
+      const outputs = await switchFailureOutputs(client, previous, inputs, resolution, progress);
+      const where =
+        progress.active.toLowerCase() === previous.uuid.toLowerCase()
+          ? `The previous configuration ${previous.uuid} stays the active one`
+          : `The cluster now uses the ${desired} configuration ${progress.active}`;
+      const pending =
+        progress.leftovers.size > 0
+          ? `; configurations ${[...progress.leftovers].join(", ")} (inactive, made or replaced by this resource) are ` +
+            `recorded and the next \`pulumi up\` deletes them`
+          : "";
+      throw new PartialStateError(
+        `could not switch key manager ${previous.uuid} to ${desired} key management (${describeSwitchStep(step)}): ` +
+          `${messageOf(err)} ${where}${pending}. Run \`pulumi up\` again to finish.`,
+        progress.active,
+        outputsRecord(outputs),
+        err,
+      );
+    }
+  }
+}
+
+function describeSwitchStep(step: ModeSwitchStep): string {
+  switch (step.kind) {
+    case "deleteConfiguration":
+      return `deleting inactive configuration ${step.uuid}`;
+    case "createInactive":
+      return "creating the new configuration inactive";
+    case "enableCreated":
+      return "enabling the new configuration";
+    case "deletePrevious":
+      return `deleting the previous configuration ${step.uuid}`;
+  }
+}
+
+/**
+ * POST of the new configuration with `create_inactive=true`. A lost answer is looked up (after the create's job):
+ * the plan proved the scope held no other inactive configuration of this mode, so one there now is this POST's.
+ */
+async function createInactiveConfiguration(
+  client: OntapClient,
+  inputs: KeyManagerInputs,
+  resolution: CertificateResolution,
+): Promise<KeyManagerRecord> {
+  const { request } = planKeyManagerCreate(desiredKeyManagerState(inputs, resolution));
+  const mode = inputsMode(inputs);
+  try {
+    return await createKeyManager(client, request, {
+      inactive: true,
+      configuration: true,
+      keyBackup: mode === "onboard",
+    });
+  } catch (err) {
+    if (!isOutcomeUnknown(err)) throw err;
+    await waitForKeyManagerJobs(client, "POST", KEY_MANAGERS_PATH).catch(() => 0);
+    const found = inactiveOfMode(await listKeyManagersOfScope(client, {}, { configuration: true }), mode);
+    if (!found) throw err;
+    return found;
+  }
+}
+
+/**
+ * PATCH of the key store, then wait until it no longer reads `switching`; it must then be the enabled one. A lost
+ * answer is looked up after the switch's job.
+ */
+async function enableConfiguration(client: OntapClient, uuid: string): Promise<void> {
+  try {
+    await enableKeyStore(client, uuid);
+  } catch (err) {
+    if (!isOutcomeUnknown(err)) throw err;
+    await waitForJobsMentioning(client, uuid).catch(() => 0);
+    const store = await waitForKeyStoreSwitch(client, uuid);
+    if (store?.enabled !== true) throw err;
+    return;
+  }
+  const store = await waitForKeyStoreSwitch(client, uuid);
+  if (store?.enabled !== true) {
+    throw new Error(
+      `the switch to configuration ${uuid} ended, but ONTAP does not list it as enabled (state ` +
+        `${store?.state ?? "none"}). Check the key store on the cluster (security key-manager keystore show).`,
+    );
+  }
+}
+
+/** DELETE of an inactive configuration; one already gone counts as deleted, and so does a lost answer that applied. */
+async function deleteInactiveConfiguration(client: OntapClient, uuid: string): Promise<void> {
+  try {
+    await deleteKeyStore(client, uuid);
+  } catch (err) {
+    if (err instanceof OntapNotFoundError || hasOntapCode(err, OntapCode.KEY_STORE_NOT_FOUND)) return;
+    if (!isOutcomeUnknown(err)) throw err;
+    await waitForJobsMentioning(client, uuid).catch(() => 0);
+    if ((await findKeyStore(client, uuid)) === undefined) return;
+    throw err;
+  }
 }
 
 /**
@@ -923,17 +1298,41 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
     const { createJob: _job, ...rest } = previous;
     base = { ...rest, uuid, ...(made.svm?.uuid !== undefined ? { svmUuid: made.svm.uuid } : {}) };
   }
-  const record = await findKeyManager(client, uuid, {
+  let record = await findKeyManager(client, uuid, {
     keyBackup: base?.onboard !== undefined,
     // status and the servers' connectivity ride on this GET (9.7+): no extra call.
     health: true,
+    configuration: true,
     ...(base ? { expect: identityOf(base) } : {}),
   });
+  const configurations = await scopeConfigurations(client, record, base);
+  if (configurations && base) {
+    const followed = await followSwitch(client, record, base, configurations);
+    record = followed.record;
+    base = followed.base;
+  }
   if (!record) return { id: "", props: {} };
   // Onboard keys live on the nodes: one GET of the nodes and one per node (9.11+; none before, nor for external).
   const missing =
     keyManagerMode(record) === "onboard" ? await nodesMissingKeys(client, record.uuid) : undefined;
   const { outputs, inputs } = readKeyManager(record, base, missing);
+  if (configurations) {
+    const leftovers = (outputs.leftoverConfigurations ?? []).filter((l) =>
+      configurations.some((c) => c.uuid.toLowerCase() === l.toLowerCase()),
+    );
+    if (leftovers.length > 0) outputs.leftoverConfigurations = leftovers;
+    else delete outputs.leftoverConfigurations;
+    const foreign = foreignInactive(configurations, [record.uuid, ...leftovers]);
+    if (foreign.length > 0) {
+      outputs.inactiveConfigurations = foreign;
+      process.stderr.write(
+        `[ontap] ${describeScope(outputs)} also holds ${foreign.length === 1 ? "an inactive configuration" : "inactive configurations"} ` +
+          `this stack did not create: ${foreign.map((c) => `${c.uuid}${c.name !== undefined ? ` "${c.name}"` : ""} (${c.mode})`).join(", ")}. ` +
+          `It is reported in \`inactiveConfigurations\`, never adopted or deleted; remove it on the cluster ` +
+          `(security key-manager keystore delete) if nobody needs it.\n`,
+      );
+    }
+  }
   if (!previous && profile !== undefined) {
     // `KeyManager.get(name, id, {profile})`: remember which cluster it was read from.
     outputs.profile = profile;
@@ -944,6 +1343,60 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
     props: outputsRecord(outputs),
     inputs: inputs,
   };
+}
+
+/**
+ * On releases with several configurations per scope (9.16+): every configuration of the key manager's scope (one
+ * GET), for the refresh to report inactive ones and follow a switch; `undefined` before 9.16.
+ */
+async function scopeConfigurations(
+  client: OntapClient,
+  record: KeyManagerRecord | undefined,
+  base: KeyManagerOutputs | undefined,
+): Promise<KeyManagerRecord[] | undefined> {
+  if (!(await client.supports(FEATURES.keyManagerConfigurations.minVersion))) return undefined;
+  const svmUuid = record?.svm?.uuid ?? base?.svmUuid;
+  const scope =
+    (record ? keyManagerRecordScope(record) : base?.scope) === "svm" && svmUuid ? { svmUuid } : {};
+  return listKeyManagersOfScope(client, scope, { configuration: true });
+}
+
+/**
+ * A refresh where the state's configuration is no longer the active one. If a configuration this resource created
+ * is active (a switch whose last answers were lost), the state moves to it and the previous one becomes a leftover
+ * to delete. Anything else was switched outside Pulumi: an error, and nothing is recorded.
+ */
+async function followSwitch(
+  client: OntapClient,
+  record: KeyManagerRecord | undefined,
+  base: KeyManagerOutputs,
+  configurations: readonly KeyManagerRecord[],
+): Promise<{ record: KeyManagerRecord | undefined; base: KeyManagerOutputs }> {
+  if (record?.enabled !== false) return { record, base };
+  const active = activeKeyManager(configurations);
+  const leftovers = base.leftoverConfigurations ?? [];
+  if (active && leftovers.some((l) => l.toLowerCase() === active.uuid.toLowerCase())) {
+    const now = await findKeyManager(client, active.uuid, {
+      keyBackup: modeOf(active) === "onboard",
+      configuration: true,
+      expect: identityOf(base),
+    });
+    if (now) {
+      const rest = leftovers.filter((l) => l.toLowerCase() !== active.uuid.toLowerCase());
+      const { external: _e, onboard: _o, ...common } = base;
+      return {
+        record: now,
+        base: { ...common, uuid: now.uuid, leftoverConfigurations: [...rest, record.uuid] },
+      };
+    }
+  }
+  throw new Error(
+    `key manager ${record.uuid} in state is no longer the active configuration of ${describeScope(base)}` +
+      (active ? `: ${active.uuid} (${modeOf(active)}) is` : ", and none is") +
+      ` active (switched outside Pulumi, e.g. security key-manager keystore enable). Nothing was recorded or ` +
+      `changed. Fix: switch back on the cluster, or remove the resource from the stack (pulumi state delete) and ` +
+      `adopt the active one.`,
+  );
 }
 
 /** The stored outputs, when `props` holds valid ones (a delete must not fail on a state it cannot parse). */
@@ -961,6 +1414,17 @@ function hasState(props: unknown): boolean {
     typeof props === "object" && props !== null && typeof (props as { uuid?: unknown }).uuid === "string"
   );
 }
+
+/**
+ * What a refused delete (65536867/65536239) means for the user: the usual cause is a replacement for a change of
+ * mode on a release without the in-place switch.
+ */
+const ENCRYPTED_VOLUMES_EXPLANATION =
+  " ONTAP keeps a key manager while encrypted volumes depend on its keys: deleting it would make their data " +
+  "unreadable. If this delete is the first half of a replacement (external <-> onboard, or another SVM), nothing " +
+  "was replaced either. What to do: on ONTAP 9.16.1 and later the cluster switches between onboard and external in " +
+  "place, without a delete (upgrade, then run `pulumi up` again); on this release, keep the current mode, or " +
+  "decrypt or move the encrypted volumes first (volume encryption conversion, volume move) and run again.";
 
 /** One DELETE; a key manager already gone counts as deleted. */
 export async function delete_(resourceId: string, props: unknown): Promise<void> {
@@ -997,7 +1461,10 @@ export async function delete_(resourceId: string, props: unknown): Promise<void>
       const reason = messageOf(err);
       throw new Error(
         `key manager ${id} was NOT deleted: ${reason}${/[.!?]$/.test(reason) ? "" : "."} Nothing was changed; ` +
-          `the key manager stays in the stack.`,
+          `the key manager stays in the stack.` +
+          (hasOntapCode(err, OntapCode.ENCRYPTED_VOLUMES_EXIST, OntapCode.ENCRYPTED_VOLUMES_FOUND)
+            ? ENCRYPTED_VOLUMES_EXPLANATION
+            : ""),
         { cause: err },
       );
     }

@@ -8,8 +8,9 @@
  *
  * ## KeyManager
  * - Replace (delete first): `svm` (which also decides the scope) and the mode (`external` <-> `onboard`).
- *   ONTAP keeps one key manager per scope and cannot switch modes in place, so the new one can only be created
- *   after the old one is gone.
+ *   ONTAP keeps one key manager per scope, so the new one can only be created after the old one is gone. On
+ *   ONTAP 9.16.1 and later the cluster switches modes in place: the glue then turns a mode-only replacement into
+ *   an update ({@link asModeSwitch}).
  * - Update: certificates, server additions/removals and per-server settings, passphrase, `profile`,
  *   `serverManagement`.
  * - Nothing: `adopt` (it only matters when creating), and the health outputs `status` and `connectivity`
@@ -142,6 +143,9 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
 
   if (differs(news.profile, olds.profile)) updates.push("profile");
   if (differs(news.serverManagement, olds.serverManagement)) updates.push("serverManagement");
+  // A switch between onboard and external left configurations of this resource's on the cluster: the update
+  // deletes them (until then every preview says so; no silent leftovers).
+  if ((olds.leftoverConfigurations?.length ?? 0) > 0) updates.push("leftoverConfigurations");
   // A pending create (its job outlasted the job timeout) is finished by an update, never by a replacement.
   if (olds.createJob !== undefined) {
     return { changes: true, replaces: [], deleteBeforeReplace: true, updates: [...updates, "createJob"] };
@@ -153,6 +157,25 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
     deleteBeforeReplace: true,
     updates,
   };
+}
+
+/**
+ * The same outcome with a change of mode made an in-place update: ONTAP 9.16.1 and later switch the cluster
+ * between onboard and external without deleting the key manager (see `modeSwitch.ts`). Only a replacement that
+ * is nothing but the mode becomes an update; one that also replaces for `svm` stays a replacement. The glue
+ * decides that the cluster has the switch (release) and that the scope is the cluster's.
+ *
+ * @param outcome - {@link diffKeyManager}'s outcome.
+ */
+export function asModeSwitch(outcome: DiffOutcome): DiffOutcome {
+  const mode = outcome.replaces.filter((r) => r === "external" || r === "onboard");
+  if (mode.length === 0 || mode.length !== outcome.replaces.length) return outcome;
+  return { ...outcome, changes: true, replaces: [], updates: [...outcome.updates, ...mode] };
+}
+
+/** Whether an outcome replaces for the mode only (the candidates of {@link asModeSwitch}). */
+export function replacesModeOnly(outcome: DiffOutcome): boolean {
+  return outcome.replaces.length > 0 && outcome.replaces.every((r) => r === "external" || r === "onboard");
 }
 
 /** Diffs a `KeyServer`: previous outputs against checked inputs. See the module documentation for the rules. */

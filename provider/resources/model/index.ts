@@ -13,4 +13,5 @@ export * from "./plan";
 export * from "./keyManagerModel";
 export * from "./keyServerModel";
 export * from "./diff";
+export * from "./modeSwitch";
 export * from "./certificateModel";

@@ -192,6 +192,31 @@ export interface KeyManagerOutputs {
   connectivity?: Record<string, KeyServerConnectivity>;
   /** See {@link KeyManagerHealth}. */
   keysMissingOnNodes?: string[];
+  /**
+   * The name of the configuration this key manager is (ONTAP 9.16 and later, where a scope may hold an active
+   * configuration and inactive ones); absent before 9.16.
+   */
+  configuration?: string;
+  /**
+   * Configurations (uuids) this resource created or replaced during a switch between onboard and external that may
+   * still be on the cluster, inactive: the next `up` deletes them. Absent when there are none.
+   */
+  leftoverConfigurations?: string[];
+  /**
+   * Inactive configurations of the scope this resource does not know (made outside Pulumi), as the last read saw
+   * them: reported, never adopted, never deleted. Absent when there are none (or before 9.16).
+   */
+  inactiveConfigurations?: InactiveConfiguration[];
+}
+
+/** An inactive key-manager configuration of the scope (9.16+), as outputs report it. */
+export interface InactiveConfiguration {
+  /** Its uuid. */
+  uuid: string;
+  /** Its name, when ONTAP reports one. */
+  name?: string;
+  /** Its mode. */
+  mode: "external" | "onboard";
 }
 
 /** Inputs as reconstructed by a refresh: as {@link KeyManagerInputs}, but the passphrase may be unknown. */
@@ -448,6 +473,10 @@ export interface KeyManagerFacts {
   keyBackup?: string;
   /** Health outputs known at this point (see {@link KeyManagerHealth}); absent ones are left out. */
   health?: KeyManagerHealth;
+  /** The configuration's name (9.16+). */
+  configuration?: string;
+  /** Configurations of this resource's still to delete (see {@link KeyManagerOutputs.leftoverConfigurations}). */
+  leftoverConfigurations?: readonly string[];
 }
 
 /**
@@ -491,6 +520,10 @@ export function buildKeyManagerOutputs(inputs: KeyManagerInputs, facts: KeyManag
     ...(inputs.profile !== undefined ? { profile: inputs.profile } : {}),
     serverManagement: inputs.serverManagement,
     ...healthOutputs(facts.health ?? {}, inputs.onboard !== undefined),
+    ...(facts.configuration !== undefined ? { configuration: facts.configuration } : {}),
+    ...(facts.leftoverConfigurations?.length
+      ? { leftoverConfigurations: [...facts.leftoverConfigurations] }
+      : {}),
   };
 }
 
@@ -742,6 +775,10 @@ export function readKeyManager(
     adopt: previous?.adopt ?? false,
     ...(previous?.profile !== undefined ? { profile: previous.profile } : {}),
     serverManagement: previous?.serverManagement ?? "authoritative",
+    ...(record.configuration?.name !== undefined ? { configuration: record.configuration.name } : {}),
+    ...(previous?.leftoverConfigurations?.length
+      ? { leftoverConfigurations: [...previous.leftoverConfigurations] }
+      : {}),
     ...healthOutputs(
       healthFromRecord(
         record,
@@ -806,6 +843,11 @@ const keyManagerOutputsSchema = z.object({
     )
     .optional(),
   keysMissingOnNodes: z.array(z.string()).optional(),
+  configuration: z.string().optional(),
+  leftoverConfigurations: z.array(z.string()).optional(),
+  inactiveConfigurations: z
+    .array(z.object({ uuid: z.string(), name: z.string().optional(), mode: z.enum(["external", "onboard"]) }))
+    .optional(),
 }) satisfies z.ZodType<KeyManagerOutputs, unknown>;
 
 /**
