@@ -49,6 +49,9 @@ async function calls(sim: Simulator): Promise<string[]> {
 
 describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync against ONTAP %s", (version) => {
   const later = version !== "9.6";
+  // A refresh reads the key manager; from 9.16 it also lists the scope's configurations (inactive ones are reported).
+  const readGets =
+    version === "9.16" ? [`GET ${KM}/{km}`, `GET ${KM}?scope=cluster`] : [`GET ${KM}/{km}`];
   let sim: Simulator;
   let admin: OntapAdmin;
 
@@ -83,7 +86,7 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
     // The first refresh after the create changes nothing (no spurious `+ status`).
     sim.clearRequestLog();
     const first = await provider.read(id, outs);
-    expect(await calls(sim)).toEqual([`GET ${KM}/{km}`]);
+    expect(await calls(sim)).toEqual(readGets);
     const { __provider: _p, ...stored } = outs;
     expect(first.props).toEqual(stored);
     const fields = decodeURIComponent(
@@ -96,7 +99,7 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
     sim.setKeyManagerStatus(id, keysMissing);
     sim.clearRequestLog();
     const read = await provider.read(id, outs);
-    expect(await calls(sim)).toEqual([`GET ${KM}/{km}`]);
+    expect(await calls(sim)).toEqual(readGets);
     expect(parsed(read.props).status).toEqual(keysMissing);
     expect(read.inputs).not.toHaveProperty("status");
     expect(read.inputs).not.toHaveProperty("connectivity");
@@ -120,7 +123,7 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
     const { id, outs } = await create(externalProgram);
     sim.clearRequestLog();
     const read = await provider.read(id, outs);
-    expect(await calls(sim)).toEqual([`GET ${KM}/{km}`]);
+    expect(await calls(sim)).toEqual(readGets);
     expect(parsed(read.props).keysMissingOnNodes).toBeUndefined();
   });
 
@@ -147,7 +150,7 @@ describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync again
     const read = await provider.read(id, outs);
     // 1 GET of the key manager, 1 of the nodes, 1 per node of its keys.
     expect(await calls(sim)).toEqual([
-      `GET ${KM}/{km}`,
+      ...readGets,
       "GET /api/cluster/nodes",
       `GET ${KM}/{km}/keys/{node}/key-ids`,
       `GET ${KM}/{km}/keys/{node}/key-ids`,
