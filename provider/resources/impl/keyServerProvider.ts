@@ -118,7 +118,10 @@ function withConnectivity(
  * reads it) finds no change: one GET on releases that report it (9.7 and later), none on 9.6. The server is added whatever this read
  * gives: a failed or senseless answer only leaves connectivity to the next refresh.
  */
-async function withAddedConnectivity(client: OntapClient, outputs: KeyServerOutputs): Promise<KeyServerState> {
+async function withAddedConnectivity(
+  client: OntapClient,
+  outputs: KeyServerOutputs,
+): Promise<KeyServerState> {
   const reported = await client.supports(FEATURES.keyServerConnectivity.minVersion).catch(() => false);
   if (!reported) return outputs;
   const { keyManager, server } = outputs;
