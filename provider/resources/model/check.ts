@@ -27,7 +27,7 @@ import { UNKNOWN, isUnknown, type UnknownValue } from "./unknown";
 
 /** One validation failure, in the shape of `@pulumi/pulumi/dynamic`'s `CheckFailure`. */
 export interface CheckFailure {
-  /** Path of the offending input, e.g. `external.servers[2].timeout`; `""` when the reason names it instead. */
+  /** A top-level input the engine prints the value of; `""` when the reason names the field (nested paths, secrets). */
   readonly property: string;
   /** Why it is invalid. Never contains the value of a secret input. */
   readonly reason: string;
