@@ -89,13 +89,13 @@ export const MINIMUMS: Readonly<Record<string, Minimum>> = {
   "KeyServer diff": { sync: 0, later: 0, why: "compares stored outputs with checked inputs" },
   "KeyServer create": {
     sync: 2,
-    later: 2,
-    why: "read before write: 1 GET of key-servers/{server} (must not exist) + 1 POST {server}",
+    later: 3,
+    why: "read before write: 1 GET of key-servers/{server} (must not exist) + 1 POST {server}; later: +1 GET of its connectivity (computed on request only), so the first refresh shows no change",
   },
   "KeyServer create with timeout": {
     sync: 3,
-    later: 3,
-    why: "1 GET + 1 POST {server} (POST takes no settings) + 1 PATCH {timeout}",
+    later: 4,
+    why: "1 GET + 1 POST {server} (POST takes no settings) + 1 PATCH {timeout}; later: +1 GET of its connectivity",
   },
   "KeyServer read": { sync: 1, later: 1, why: "1 GET of key-servers/{server}" },
   "KeyServer update (timeout)": { sync: 1, later: 1, why: "1 PATCH carrying only the change" },

@@ -166,13 +166,18 @@ async function main(): Promise<void> {
 
     step(
       "pulumi preview --refresh: the drift is found",
-      "Refresh reads the key manager back from ONTAP; the preview then shows what `up` would put right.",
+      "Refresh reads the key manager back from ONTAP; the preview then shows what `up` would put right. Servers\n" +
+        "are keyed by address in state, so the rogue one reads `+ 10.66.66.66:5696` (refresh) and `-` (update).",
     );
     const drift = await quickstart.preview({ refresh: true, diff: true });
     engineOutput(drift.output);
     check(
       JSON.stringify(drift.changes) === JSON.stringify({ "key-manager": ["update"] }),
       `preview --refresh: ${describeChanges(drift.changes)}`,
+    );
+    check(
+      /^\s*│?\s*\+ 10\.66\.66\.66:5696\s*: \{$/m.test(drift.output) && !/\[\d+\]:/.test(drift.output),
+      "the rogue server reads as one added key server (+ 10.66.66.66:5696); no other server shifts",
     );
 
     step(

@@ -15,6 +15,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KeyManager, type KeyManagerServerArgs } from "pulumi-ontap-keymanager";
 
+/**
+ * The addresses of the servers in a KeyManager's outputs: keyed by canonical address; a stack created by 0.1 of
+ * the package keeps that release's sorted list of `{server, ...}` until its next update.
+ */
+function serverAddresses(servers: unknown): string[] {
+  if (Array.isArray(servers)) return servers.map((s: { server: string }) => s.server);
+  return Object.keys(servers ?? {});
+}
+
 /** The program: declares the key manager and returns the stack outputs. */
 export function program(): Promise<Record<string, pulumi.Output<unknown>>> {
   const config = new pulumi.Config();
@@ -34,6 +43,6 @@ export function program(): Promise<Record<string, pulumi.Output<unknown>>> {
   return Promise.resolve({
     keyManagerUuid: keyManager.id,
     scope: keyManager.scope,
-    keyServers: keyManager.external.apply((external) => external?.servers.map((s) => s.server) ?? []),
+    keyServers: keyManager.external.apply((external) => serverAddresses(external?.servers)),
   });
 }

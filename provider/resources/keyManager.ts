@@ -107,28 +107,33 @@ export interface KeyManagerArgs {
   serverManagement?: pulumi.Input<ServerManagement>;
 }
 
-/** A key server as it appears in outputs. */
+/** A key server's settings as they appear in outputs, under its canonical `host:port`. */
 export interface KeyManagerServerOutput {
-  /** Canonical `host:port`. */
-  server: string;
   /** Seconds. */
   timeout: number;
   /** KMIP username ("" for none). */
   username: string;
 }
 
-/** External key management as it appears in outputs. */
+/**
+ * External key management as it appears in outputs. Servers and CA certificates are maps, so that a preview or
+ * refresh shows a server or certificate added or removed as one `+`/`-` entry (the engine diffs lists by
+ * position). A stack created by 0.1 keeps that release's lists (`servers` and `serverCaCertificates` as sorted
+ * lists, `serverCaCertificateUuids` parallel to the latter) until its next update.
+ */
 export interface KeyManagerExternalOutput {
   /** The client certificate as written in the program (UUID lower-cased), or its UUID after drift. */
   clientCertificate: string;
   /** The UUID ONTAP uses. */
   clientCertificateUuid: string;
-  /** The server CA certificates as written in the program, sorted. */
-  serverCaCertificates: string[];
-  /** The UUIDs ONTAP uses, parallel to `serverCaCertificates`. */
-  serverCaCertificateUuids: string[];
-  /** The key servers, sorted by address, every setting explicit. */
-  servers: KeyManagerServerOutput[];
+  /**
+   * The server CA certificates as written in the program (UUIDs lower-cased), each mapped to the UUID ONTAP
+   * uses; a certificate ONTAP uses that no spelling in the program resolved to (swapped out of band) is keyed
+   * by its UUID.
+   */
+  serverCaCertificates: Record<string, string>;
+  /** The key servers, keyed by canonical `host:port`, every setting explicit. */
+  servers: Record<string, KeyManagerServerOutput>;
 }
 
 /** Onboard key management as it appears in outputs (a secret as a whole). */

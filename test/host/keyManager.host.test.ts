@@ -324,7 +324,7 @@ test("an invalid input comes back as check failures naming the field, without th
     },
   );
   expect(result.failures).toEqual([
-    { property: "onboard.passphrase", reason: "must be 32 to 256 characters long" },
+    { property: "", reason: "onboard.passphrase: must be 32 to 256 characters long (value: secret)" },
   ]);
   const scoped = await host.check(onboard.urn, {}, { ...onboard.properties, svm: "vs0" });
   expect(scoped.failures).toEqual([

@@ -9,6 +9,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import * as kmImpl from "../../provider/resources/impl/keyManagerProvider";
 import * as ksImpl from "../../provider/resources/impl/keyServerProvider";
+import { parseKeyManagerOutputs } from "../../provider/resources/model";
 import type { Simulator } from "../../simulator";
 
 /** Property bags as the engine passes them. */
@@ -324,7 +325,8 @@ export function violations(sim: Simulator, world: World): string[] {
   for (const [scope, n] of scopes) if (n > 1) out.push(`duplicate: ${n} key managers in scope ${scope}`);
 
   const kmStates = new Map(
-    world.keyManagers.map((r) => [r.id.toLowerCase(), r.outs as unknown as KmOutputs]),
+    // The stored layout (servers and CAs as maps) read back as the model's lists.
+    world.keyManagers.map((r) => [r.id.toLowerCase(), parseKeyManagerOutputs(r.outs) as KmOutputs]),
   );
   const ksStates = world.keyServers.map((r) => r.outs as unknown as KsOutputs);
   const foreignKms = new Set((world.foreign?.keyManagers ?? []).map((k) => k.uuid.toLowerCase()));

@@ -76,8 +76,13 @@ import {
   isKnownKeyManagerInputs,
   isUnknown,
   isUuid,
+  keyManagerInputsFromState,
+  keyManagerInputsToState,
   keyManagerMode,
+  keyManagerOutputsToState,
+  keyManagerStateShape,
   keyManagerStateFromRecord,
+  type KeyManagerStateShape,
   parseKeyManagerOutputs,
   planKeyManagerCreate,
   planKeyManagerUpdate,
@@ -91,7 +96,6 @@ import {
   diffResult,
   keyManagerLock,
   knownInputs,
-  outputsRecord,
   profileOf,
   scopeLock,
 } from "./glue";
@@ -106,14 +110,20 @@ export function check(olds: unknown, news: unknown): Promise<dynamic.CheckResult
   return settleCheck("KeyManager", news, () => {
     const result = checkKeyManager(olds, news);
     return {
-      inputs: result.inputs,
+      inputs: result.valid ? keyManagerInputsToState(result.inputs) : result.inputs,
       failures: [...result.failures, ...connectionFailures(result.inputs.profile)],
     };
   });
 }
 
+/** Inputs the engine passes back: what {@link check} returned, in the state layout. */
 function checked(news: unknown): CheckedKeyManagerInputs {
-  return checkedInputs("KeyManager", checkKeyManager({}, news));
+  return checkedInputs("KeyManager", checkKeyManager({}, keyManagerInputsFromState(news)));
+}
+
+/** Outputs as the engine's property bag, in the state layout (see `KeyManagerStateShape`). */
+function outputsRecord(outputs: KeyManagerOutputs, shape?: KeyManagerStateShape): Record<string, unknown> {
+  return keyManagerOutputsToState(outputs, shape);
 }
 
 function known(news: unknown): KeyManagerInputs {
@@ -1340,8 +1350,9 @@ export async function read(id: string, props: unknown): Promise<dynamic.ReadResu
   }
   return {
     id: record.uuid,
-    props: outputsRecord(outputs),
-    inputs: inputs,
+    // A refresh shows a diff of outputs: it keeps their layout, so that an upgrade alone is no drift.
+    props: outputsRecord(outputs, keyManagerStateShape(props)),
+    inputs: keyManagerInputsToState(inputs),
   };
 }
 

@@ -113,6 +113,22 @@ function withConnectivity(
   return connectivity ? { ...outputs, connectivity } : { ...outputs };
 }
 
+/**
+ * Outputs with the connectivity of the server this create added or took over, so that the first refresh (which
+ * reads it) finds no change: one GET on releases that report it (9.7 and later), none on 9.6. The server is added whatever this read
+ * gives: a failed or senseless answer only leaves connectivity to the next refresh.
+ */
+async function withAddedConnectivity(
+  client: OntapClient,
+  outputs: KeyServerOutputs,
+): Promise<KeyServerState> {
+  const reported = await client.supports(FEATURES.keyServerConnectivity.minVersion).catch(() => false);
+  if (!reported) return outputs;
+  const { keyManager, server } = outputs;
+  const record = await readServer(client, keyManager, server, { connectivity: true }).catch(() => undefined);
+  return withConnectivity(outputs, record ? connectivityOutput(record) : undefined);
+}
+
 function withoutPassword(outputs: KeyServerState): KeyServerState {
   const { password: _dropped, ...rest } = outputs;
   return rest;
@@ -269,7 +285,8 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
     const existing = await readServer(client, keyManager, server);
     if (existing) {
       if (!inputs.adopt) throw alreadyThere(inputs);
-      return { id, outs: outputsRecord(await converge(client, inputs, existing, "took over")) };
+      const outputs = await converge(client, inputs, existing, "took over");
+      return { id, outs: outputsRecord(await withAddedConnectivity(client, outputs)) };
     }
     const plan = planKeyServerCreate(inputs);
     try {
@@ -285,7 +302,8 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
         found = await readServer(client, keyManager, server).catch(() => undefined);
       }
       if (!found) throw createFailure(err, inputs);
-      return { id, outs: outputsRecord(await converge(client, inputs, found, "added")) };
+      const outputs = await converge(client, inputs, found, "added");
+      return { id, outs: outputsRecord(await withAddedConnectivity(client, outputs)) };
     }
     const outputs = buildKeyServerOutputs(inputs);
     if (plan.patch) {
@@ -314,7 +332,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
         );
       }
     }
-    return { id, outs: outputsRecord(outputs) };
+    return { id, outs: outputsRecord(await withAddedConnectivity(client, outputs)) };
   });
 }
 

@@ -200,7 +200,7 @@ export function checkCertificate(
     return {
       valid: false,
       inputs: raw,
-      failures: issuesToFailures(parsed.error.issues, CERTIFICATE_ADDRESSING),
+      failures: issuesToFailures(parsed.error.issues, CERTIFICATE_ADDRESSING, raw),
     };
   }
   const v = parsed.data;

@@ -2,12 +2,22 @@
  * Shared plumbing for the `check` functions: the result shape Pulumi's dynamic providers use, zod helpers that
  * let unknown preview values through, and the translation of zod issues into failures that never leak secrets.
  *
- * Why failures are addressed with care: when a failure's `property` is exactly the name of a top-level input,
- * the Pulumi engine prints that input's VALUE next to the reason ("property 'onboard' value {...} has a
- * problem"). A passphrase must never be printed, and a misplaced one (e.g. a top-level `passphrase` typo) must
- * not be either. So failures about a secret-holding top-level input, or about an unexpected top-level key, are
- * reported with an empty `property` and the field named at the start of the reason instead. Nested paths
- * (`onboard.passphrase`) are safe: the engine only looks up exact top-level names.
+ * Why failures are addressed with care. The engine renders a failure with a `property` as "property P value
+ * {V} has a problem: R", where V is `inputs[P]` of the program's inputs: it looks up exact top-level names only
+ * (pkg/resource/deploy/step_generator.go `issueCheckFailures`, unchanged from 3.216 to 3.276). So:
+ * - A top-level input that holds no secret keeps its `property`: the engine prints its value itself, and shows a
+ *   value the program made secret as `{&{{[secret]}}}`, never the text.
+ * - A secret-holding top-level input (`onboard`, `password`) or an unexpected top-level key (a misplaced
+ *   `passphrase`) gets an empty `property`, with the field named at the start of the reason: the engine would
+ *   print a plain-text passphrase given there.
+ * - A nested path (`external.servers[0].timeout`) gets an empty `property` too, because the engine would
+ *   print `{<nil>}` for it: the reason names the path and the offending value, resolved against the inputs
+ *   as the program wrote them (`external.servers[0].timeout: must be ... (value: 99)`). The value is shown
+ *   when it is a scalar (strings quoted, cut at 60 characters); a list or an object is named by its kind; a
+ *   field that holds a secret (below a secret-holding input, or named passphrase, password, privateKey) says
+ *   `(value: secret)`; an unexpected key shows no value (it may be a misplaced secret). Dynamic providers
+ *   receive inputs with secrets already unwrapped (they do not accept secrets), so a value the program made
+ *   secret in a field that holds none cannot be told apart here: that is the one case this cannot hide.
  *
  * @packageDocumentation
  */
@@ -17,7 +27,7 @@ import { UNKNOWN, isUnknown, type UnknownValue } from "./unknown";
 
 /** One validation failure, in the shape of `@pulumi/pulumi/dynamic`'s `CheckFailure`. */
 export interface CheckFailure {
-  /** Path of the offending input, e.g. `external.servers[2].timeout`; `""` when the reason names it instead. */
+  /** A top-level input the engine prints the value of; `""` when the reason names the field (nested paths, secrets). */
   readonly property: string;
   /** Why it is invalid. Never contains the value of a secret input. */
   readonly reason: string;
@@ -129,18 +139,66 @@ export function addIssue(
   ctx.issues.push({ code: "custom", message, path, input: undefined });
 }
 
-/** Turns zod issues into failures addressed so that the engine never prints a secret (see module docs). */
+/** Field names that hold a secret wherever they appear. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  "passphrase",
+  "currentPassphrase",
+  "password",
+  "privateKey",
+]);
+
+/** Longest string value quoted in a failure. */
+const MAX_SHOWN_VALUE = 60;
+
+/** The value at `path` in `inputs`, or undefined when there is none. */
+function valueAt(inputs: unknown, path: readonly PropertyKey[]): unknown {
+  let value = inputs;
+  for (const segment of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+/** How a failure shows the offending value: see the module documentation. */
+function shownValue(value: unknown, secret: boolean): string {
+  if (value === undefined) return "";
+  if (secret) return " (value: secret)";
+  if (typeof value === "string") {
+    const text = value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE - 3)}...` : value;
+    return ` (value: ${JSON.stringify(text)})`;
+  }
+  if (typeof value === "number" || typeof value === "boolean" || value === null) {
+    return ` (value: ${String(value)})`;
+  }
+  return Array.isArray(value) ? " (value: a list)" : " (value: an object)";
+}
+
+/**
+ * Turns zod issues into failures addressed so that the engine never prints a secret and nested failures carry
+ * their value (see module docs).
+ *
+ * @param inputs - The inputs as the program wrote them (what the engine resolves paths against): the value of a
+ *   nested failure is taken from there.
+ */
 export function issuesToFailures(
   issues: readonly z.core.$ZodIssue[],
   addressing: FailureAddressing,
+  inputs?: unknown,
 ): CheckFailure[] {
   const failures = flattenIssues(issues).map(({ path, message }): CheckFailure => {
     const property = formatPath(path);
     const top = path.length === 0 ? "" : String(path[0]);
-    const exposed =
-      path.length === 1 && (addressing.secretTopLevel.has(top) || !addressing.knownTopLevel.has(top));
-    if (property === "" || !exposed) return { property, reason: message };
-    return { property: "", reason: `${property}: ${message}` };
+    const unexpected = message === UNKNOWN_PROPERTY || !addressing.knownTopLevel.has(top);
+    if (property === "") return { property, reason: message };
+    if (path.length === 1) {
+      const exposed = addressing.secretTopLevel.has(top) || unexpected;
+      return exposed ? { property: "", reason: `${property}: ${message}` } : { property, reason: message };
+    }
+    const secret =
+      addressing.secretTopLevel.has(top) || path.some((p) => typeof p === "string" && SECRET_FIELDS.has(p));
+    const value = unexpected ? "" : shownValue(valueAt(inputs, path), secret);
+    return { property: "", reason: `${property}: ${message}${value}` };
   });
   const seen = new Set<string>();
   return failures.filter((f) => {

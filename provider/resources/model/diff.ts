@@ -12,7 +12,8 @@
  *   ONTAP 9.16.1 and later the cluster switches modes in place: the glue then turns a mode-only replacement into
  *   an update ({@link asModeSwitch}).
  * - Update: certificates, server additions/removals and per-server settings, passphrase, `profile`,
- *   `serverManagement`.
+ *   `serverManagement`. `updates` names each server and CA certificate that changes by its key, as the engine's
+ *   display does (`external.servers["10.66.66.66:5696"]`, `external.serverCaCertificates["ca-2"]`).
  * - Nothing: `adopt` (it only matters when creating), and the health outputs `status` and `connectivity`
  *   (ONTAP's report, refreshed by `read`, never a change or a replacement).
  * - Update: `keysMissingOnNodes` not empty in the previous outputs of an onboard key manager that stays onboard
@@ -42,10 +43,9 @@
  * @packageDocumentation
  */
 
-import { sortCertificateRefs } from "./certificates";
 import type { CheckedKeyManagerInputs, KeyManagerOutputs } from "./keyManagerModel";
 import type { CheckedKeyServerInputs, KeyServerOutputs } from "./keyServerModel";
-import { type KeyServerSettings, sortServerEntries } from "./servers";
+import type { KeyServerSettings } from "./servers";
 import { containsUnknown, isUnknown } from "./unknown";
 
 /**
@@ -67,12 +67,36 @@ function differs(news: unknown, olds: unknown): boolean {
   return isUnknown(news) || news !== olds;
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/** A server's settings, for comparison (every setting but the address, which is the key). */
+function settingsKey({ server: _server, ...settings }: KeyServerSettings): string {
+  return JSON.stringify(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function serversKey(servers: readonly KeyServerSettings[]): string[] {
-  return sortServerEntries(servers).map((s) => JSON.stringify([s.server, s.timeout, s.username]));
+/** `prefix["key"]`: a map entry in the engine's property path syntax (keys hold dots and colons). */
+function entryPath(prefix: string, key: string): string {
+  return `${prefix}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * The entries added, removed or changed between two maps, as property paths, in key order: servers and CA
+ * certificates are maps keyed by address and reference in state (see `KeyManagerStateShape`), so a change names
+ * its entry, as the engine's display does.
+ */
+function changedEntries(
+  prefix: string,
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): string[] {
+  const keys = [...new Set([...before.keys(), ...after.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return keys.filter((k) => before.get(k) !== after.get(k)).map((k) => entryPath(prefix, k));
+}
+
+function serverEntries(servers: readonly KeyServerSettings[]): Map<string, string> {
+  return new Map(servers.map((s) => [s.server, settingsKey(s)]));
+}
+
+function refEntries(refs: readonly string[]): Map<string, string> {
+  return new Map(refs.map((r) => [r, ""]));
 }
 
 type Mode = "external" | "onboard" | "none" | "undetermined";
@@ -112,19 +136,28 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
       if (differs(ext.clientCertificate, olds.external.clientCertificate))
         updates.push("external.clientCertificate");
       const cas = ext.serverCaCertificates;
-      if (
-        isUnknown(cas) ||
-        cas.some(isUnknown) ||
-        !sameList(sortCertificateRefs(cas), sortCertificateRefs(olds.external.serverCaCertificates))
-      ) {
+      if (isUnknown(cas) || cas.some(isUnknown)) {
         updates.push("external.serverCaCertificates");
+      } else {
+        updates.push(
+          ...changedEntries(
+            "external.serverCaCertificates",
+            refEntries(olds.external.serverCaCertificates),
+            refEntries(cas),
+          ),
+        );
       }
       const servers = ext.servers;
-      if (
-        containsUnknown(servers) ||
-        !sameList(serversKey(servers as KeyServerSettings[]), serversKey(olds.external.servers))
-      ) {
+      if (containsUnknown(servers)) {
         updates.push("external.servers");
+      } else {
+        updates.push(
+          ...changedEntries(
+            "external.servers",
+            serverEntries(olds.external.servers),
+            serverEntries(servers as KeyServerSettings[]),
+          ),
+        );
       }
     }
   } else if (after === "onboard" && news.onboard !== undefined) {

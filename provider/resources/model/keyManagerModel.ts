@@ -60,7 +60,7 @@ import {
   parseServerAddress,
   sortServerEntries,
 } from "./servers";
-import { type MaybeUnknown, containsUnknown, isUnknown } from "./unknown";
+import { type MaybeUnknown, UNKNOWN, containsUnknown, isUnknown } from "./unknown";
 import type { KeyServerConnectivity } from "./keyServerModel";
 
 export type { ServerManagement } from "./plan";
@@ -432,7 +432,7 @@ export function checkKeyManager(_olds: unknown, news: unknown): CheckResult<Chec
   return {
     valid: false,
     inputs: raw,
-    failures: issuesToFailures([...parsed.error.issues, ...crossField], KEY_MANAGER_ADDRESSING),
+    failures: issuesToFailures([...parsed.error.issues, ...crossField], KEY_MANAGER_ADDRESSING, raw),
   };
 }
 
@@ -799,6 +799,149 @@ export function readKeyManager(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// state shape: what the engine stores and displays
+
+/**
+ * How key servers and server CA certificates are laid out in what the provider hands the engine (checked
+ * inputs, outputs, refreshed inputs). The engine's display diffs lists by position and maps by key, and dynamic
+ * providers cannot return a detailed diff of their own, so the layout decides what a reviewer reads:
+ * - `maps` (written since 0.2): `external.servers` keyed by canonical address (`{"10.0.0.1:5696": {timeout: 25,
+ *   username: ""}}`); `external.serverCaCertificates` keyed by canonical reference, `true` in inputs and the
+ *   UUID ONTAP uses in outputs (which then have no `serverCaCertificateUuids`). A server added out of band then
+ *   reads `+ 10.66.66.66:5696: {...}`, not as a rename of the server sorted after it plus a new last entry.
+ * - `lists` (0.1): sorted lists, with `serverCaCertificateUuids` parallel to `serverCaCertificates`.
+ *
+ * Both are read everywhere. A refresh keeps the layout of the outputs it refreshes, because the engine shows
+ * a refresh as a diff of outputs and a new layout would read as drift; an update or create writes `maps` (the
+ * engine shows an update as a diff of inputs, which are `maps` from the first `up` on).
+ *
+ * The rest of the model works on lists ({@link KeyManagerInputs}, {@link KeyManagerOutputs}); the layout is
+ * applied at the glue's boundary only.
+ */
+export type KeyManagerStateShape = "maps" | "lists";
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Servers as a map keyed by address; wholly unknown when any address is (a map key cannot be unknown). */
+function serversToState(servers: unknown): unknown {
+  if (!Array.isArray(servers)) return servers;
+  const entries = servers as unknown[];
+  if (entries.some((e) => !isPlainObject(e) || typeof e.server !== "string" || isUnknown(e.server))) {
+    return UNKNOWN;
+  }
+  return Object.fromEntries(
+    (entries as KeyServerSettings[]).map(({ server, ...settings }) => [server, settings]),
+  );
+}
+
+/** Certificate references as a map keyed by reference (to `true`, or to `values[i]`). */
+function refsToState(refs: unknown, values?: readonly string[]): unknown {
+  if (!Array.isArray(refs)) return refs;
+  const list = refs as unknown[];
+  if (list.some((r) => typeof r !== "string" || isUnknown(r))) return UNKNOWN;
+  return Object.fromEntries((list as string[]).map((ref, i) => [ref, values ? values[i] : true]));
+}
+
+/** The servers map of a state back in the list form the model and the `Args` use; anything else as is. */
+function serversFromState(servers: unknown): unknown {
+  if (!isPlainObject(servers)) return servers;
+  // A settings value that is not an object is kept where it fails the check with a message naming it.
+  return Object.entries(servers).map(([server, settings]) =>
+    isPlainObject(settings) ? { server, ...settings } : { server, settings },
+  );
+}
+
+/**
+ * The checked inputs (or inputs reconstructed by a refresh) in the layout handed to the engine: see
+ * {@link KeyManagerStateShape}.
+ */
+export function keyManagerInputsToState(
+  inputs: CheckedKeyManagerInputs | RefreshedKeyManagerInputs,
+): Record<string, unknown> {
+  const external = inputs.external;
+  if (!isPlainObject(external)) return { ...inputs };
+  return {
+    ...inputs,
+    external: {
+      ...external,
+      serverCaCertificates: refsToState(external.serverCaCertificates),
+      servers: serversToState(external.servers),
+    },
+  };
+}
+
+/**
+ * Inputs the engine passes back (to diff, create, update), which are checked inputs in the state layout, in the
+ * list form {@link checkKeyManager} reads. Inputs already in list form are returned as they are.
+ */
+export function keyManagerInputsFromState(news: unknown): unknown {
+  if (!isPlainObject(news) || !isPlainObject(news.external)) return news;
+  const external = news.external;
+  const cas = external.serverCaCertificates;
+  return {
+    ...news,
+    external: {
+      ...external,
+      ...("serverCaCertificates" in external
+        ? { serverCaCertificates: isPlainObject(cas) ? Object.keys(cas) : cas }
+        : {}),
+      ...("servers" in external ? { servers: serversFromState(external.servers) } : {}),
+    },
+  };
+}
+
+/** Outputs in the layout handed to the engine: `maps` unless a refresh keeps `lists` (see the type). */
+export function keyManagerOutputsToState(
+  outputs: KeyManagerOutputs,
+  shape: KeyManagerStateShape = "maps",
+): Record<string, unknown> {
+  const external = outputs.external;
+  if (!external || shape === "lists") return { ...outputs };
+  const { serverCaCertificateUuids, ...rest } = external;
+  return {
+    ...outputs,
+    external: {
+      ...rest,
+      serverCaCertificates: refsToState(external.serverCaCertificates, serverCaCertificateUuids),
+      servers: serversToState(external.servers),
+    },
+  };
+}
+
+/** The layout of stored outputs: `lists` when they hold a server or CA list (written by 0.1), else `maps`. */
+export function keyManagerStateShape(state: unknown): KeyManagerStateShape {
+  const external = isPlainObject(state) ? state.external : undefined;
+  if (!isPlainObject(external)) return "maps";
+  return Array.isArray(external.servers) || Array.isArray(external.serverCaCertificates) ? "lists" : "maps";
+}
+
+/** Stored external outputs in either layout, in the list form the outputs schema parses. */
+function externalOutputsFromState(external: unknown): unknown {
+  if (!isPlainObject(external)) return external;
+  const cas = external.serverCaCertificates;
+  const caLists = isPlainObject(cas)
+    ? (() => {
+        const refs = sortCertificateRefs(Object.keys(cas));
+        return { serverCaCertificates: refs, serverCaCertificateUuids: refs.map((ref) => cas[ref]) };
+      })()
+    : {};
+  const servers = serversFromState(external.servers);
+  return {
+    ...external,
+    ...caLists,
+    // The engine may hand a map back in any key order; the model keeps servers sorted.
+    servers: Array.isArray(servers) && servers.every(isPlainObject) ? sortByServer(servers) : servers,
+  };
+}
+
+function sortByServer(entries: Record<string, unknown>[]): Record<string, unknown>[] {
+  const key = (e: Record<string, unknown>): string => (typeof e.server === "string" ? e.server : "");
+  return [...entries].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // state parsing
 
 const keyServerSettingsSchema = z.object({ server: z.string(), timeout: z.number(), username: z.string() });
@@ -809,16 +952,20 @@ const keyManagerOutputsSchema = z.object({
   svm: z.string().optional(),
   svmUuid: z.string().optional(),
   external: z
-    .object({
-      clientCertificate: z.string(),
-      clientCertificateUuid: z.string(),
-      serverCaCertificates: z.array(z.string()),
-      serverCaCertificateUuids: z.array(z.string()),
-      servers: z.array(keyServerSettingsSchema),
-    })
-    .refine((e) => e.serverCaCertificates.length === e.serverCaCertificateUuids.length, {
-      error: "serverCaCertificates and serverCaCertificateUuids must have the same length",
-    })
+    .preprocess(
+      externalOutputsFromState,
+      z
+        .object({
+          clientCertificate: z.string(),
+          clientCertificateUuid: z.string(),
+          serverCaCertificates: z.array(z.string()),
+          serverCaCertificateUuids: z.array(z.string()),
+          servers: z.array(keyServerSettingsSchema),
+        })
+        .refine((e) => e.serverCaCertificates.length === e.serverCaCertificateUuids.length, {
+          error: "serverCaCertificates and serverCaCertificateUuids must have the same length",
+        }),
+    )
     .optional(),
   onboard: z
     .object({
@@ -851,8 +998,9 @@ const keyManagerOutputsSchema = z.object({
 }) satisfies z.ZodType<KeyManagerOutputs, unknown>;
 
 /**
- * Parses stored `KeyManager` outputs (the `olds` of diff, update, delete and read). Internal `__*` keys and
- * unknown keys are ignored; `adopt` and `serverManagement` default when a previous version did not store them.
+ * Parses stored `KeyManager` outputs (the `olds` of diff, update, delete and read), in either
+ * {@link KeyManagerStateShape}. Internal `__*` keys and unknown keys are ignored; `adopt` and `serverManagement`
+ * default when a previous version did not store them.
  *
  * @throws Error naming the invalid fields (never their values).
  */

@@ -114,7 +114,7 @@ export function checkKeyServer(_olds: unknown, news: unknown): CheckResult<Check
   return {
     valid: false,
     inputs: raw,
-    failures: issuesToFailures(parsed.error.issues, KEY_SERVER_ADDRESSING),
+    failures: issuesToFailures(parsed.error.issues, KEY_SERVER_ADDRESSING, raw),
   };
 }
 

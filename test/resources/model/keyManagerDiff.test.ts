@@ -90,28 +90,47 @@ describe("diffKeyManager: updates in place", () => {
     [
       "CA added",
       { ...external, serverCaCertificates: ["ca-1", "ca-2", CA_UUID] },
-      "external.serverCaCertificates",
+      'external.serverCaCertificates["ca-2"]',
     ],
-    ["CA removed", { ...external, serverCaCertificates: ["ca-1"] }, "external.serverCaCertificates"],
-    ["server added", { ...external, servers: [...external.servers, "kms4"] }, "external.servers"],
-    ["server removed", { ...external, servers: external.servers.slice(1) }, "external.servers"],
+    [
+      "CA replaced",
+      { ...external, serverCaCertificates: ["ca-2", CA_UUID] },
+      'external.serverCaCertificates["ca-1"]',
+      'external.serverCaCertificates["ca-2"]',
+    ],
+    [
+      "CA removed",
+      { ...external, serverCaCertificates: ["ca-1"] },
+      `external.serverCaCertificates["${CA_UUID}"]`,
+    ],
+    [
+      "server added",
+      { ...external, servers: [...external.servers, "kms4"] },
+      'external.servers["kms4:5696"]',
+    ],
+    [
+      "server removed",
+      { ...external, servers: external.servers.slice(1) },
+      'external.servers["kms1.example.com:5696"]',
+    ],
     [
       "server port",
       { ...external, servers: ["kms1.example.com:5697", ...external.servers.slice(1)] },
-      "external.servers",
+      'external.servers["kms1.example.com:5696"]',
+      'external.servers["kms1.example.com:5697"]',
     ],
     [
       "server timeout",
       { ...external, servers: [{ server: "kms1.example.com", timeout: 26 }, ...external.servers.slice(1)] },
-      "external.servers",
+      'external.servers["kms1.example.com:5696"]',
     ],
     [
       "server username",
       { ...external, servers: [{ server: "kms1.example.com", username: "u" }, ...external.servers.slice(1)] },
-      "external.servers",
+      'external.servers["kms1.example.com:5696"]',
     ],
-  ])("%s", (_name, ext, path) => {
-    expect(diffKeyManager(olds, checked({ ...base, external: ext }))).toEqual(update(path));
+  ] as [string, unknown, ...string[]][])("%s", (_name, ext, ...paths) => {
+    expect(diffKeyManager(olds, checked({ ...base, external: ext }))).toEqual(update(...paths));
   });
 
   test("passphrase", () => {
@@ -145,7 +164,14 @@ describe("diffKeyManager: updates in place", () => {
       external: { ...external, clientCertificate: "new", servers: ["kms9"] },
     });
     expect(diffKeyManager(olds, news)).toEqual(
-      update("external.clientCertificate", "external.servers", "profile"),
+      update(
+        "external.clientCertificate",
+        'external.servers["10.0.0.2:5696"]',
+        'external.servers["[fd00::3]:5696"]',
+        'external.servers["kms1.example.com:5696"]',
+        'external.servers["kms9:5696"]',
+        "profile",
+      ),
     );
   });
 });

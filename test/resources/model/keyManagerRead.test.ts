@@ -110,7 +110,9 @@ describe("readKeyManager", () => {
         ref === OTHER_UUID ? OTHER_UUID : fakeUuid(ref),
       ),
     );
-    expect(diffKeyManager(read.outputs, checked(program)).updates).toEqual(["external.serverCaCertificates"]);
+    expect(diffKeyManager(read.outputs, checked(program)).updates).toEqual([
+      `external.serverCaCertificates["${OTHER_UUID}"]`,
+    ]);
   });
 
   test("two spellings of the same certificate both read back", () => {
@@ -135,7 +137,9 @@ describe("readKeyManager", () => {
       "kms2:5696",
       "rogue:5696",
     ]);
-    expect(diffKeyManager(read.outputs, checked(program)).updates).toEqual(["external.servers"]);
+    expect(diffKeyManager(read.outputs, checked(program)).updates).toEqual([
+      'external.servers["rogue:5696"]',
+    ]);
   });
 
   test("listed: servers the resource does not list are ignored, its own are tracked", () => {
@@ -149,14 +153,16 @@ describe("readKeyManager", () => {
     record.external!.servers = record.external!.servers!.filter((s) => s.server !== "kms1:5696");
     const read = readKeyManager(record, listed);
     expect(read.outputs.external?.servers.map((s) => s.server)).toEqual(["kms2:5696"]);
-    expect(diffKeyManager(read.outputs, checked(listedProgram)).updates).toEqual(["external.servers"]);
+    expect(diffKeyManager(read.outputs, checked(listedProgram)).updates).toEqual([
+      'external.servers["kms1:5696"]',
+    ]);
   });
 
   test("per-server drift (timeout, username) shows", () => {
     const record = recordFor(created);
     record.external!.servers![0] = { server: "kms1:5696", timeout: 10, username: "x" };
     expect(diffKeyManager(readKeyManager(record, created).outputs, checked(program)).updates).toEqual([
-      "external.servers",
+      'external.servers["kms1:5696"]',
     ]);
   });
 
