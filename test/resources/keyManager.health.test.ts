@@ -50,8 +50,7 @@ async function calls(sim: Simulator): Promise<string[]> {
 describe.each(["9.6", "9.13", "9.16"])("KeyManager health and onboard sync against ONTAP %s", (version) => {
   const later = version !== "9.6";
   // A refresh reads the key manager; from 9.16 it also lists the scope's configurations (inactive ones are reported).
-  const readGets =
-    version === "9.16" ? [`GET ${KM}/{km}`, `GET ${KM}?scope=cluster`] : [`GET ${KM}/{km}`];
+  const readGets = version === "9.16" ? [`GET ${KM}/{km}`, `GET ${KM}?scope=cluster`] : [`GET ${KM}/{km}`];
   let sim: Simulator;
   let admin: OntapAdmin;
 
