@@ -24,6 +24,22 @@ export function atLeast(r: Release, generation: number, major: number): boolean 
   return r.generation > generation || (r.generation === generation && r.major >= major);
 }
 
+/**
+ * Secondary key servers (clustered KMIP) work from 9.11.1: "Support for adding secondary key servers requires an
+ * ECV of ONTAP 9.11.1 or later" (65538503, latest PATCH page).
+ */
+export function hasSecondaryServers(release: Release): boolean {
+  return atLeast(release, 9, 11);
+}
+
+/**
+ * The PATCH body documents `secondary_key_servers` from the 9.8 page on (ontap-restapi-98); 9.8 to 9.10 know the
+ * field but refuse it with 65538503. 9.6 and 9.7 do not know it (262179).
+ */
+export function knowsSecondaryServers(release: Release): boolean {
+  return atLeast(release, 9, 8);
+}
+
 /** Parses "9.6", "9.13" or "9.13.1"; the key-managers API starts at 9.6, so earlier releases are refused. */
 export function parseRelease(label: string): Release {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(label.trim());

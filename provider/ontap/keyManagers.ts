@@ -10,7 +10,7 @@
 
 import { z } from "zod";
 import { filterValue, type OntapClient, type WriteResult } from "./client";
-import { FEATURES } from "./cluster";
+import { FEATURES, versionAtLeast } from "./cluster";
 import { OntapBadResponseError, type OntapResponseIssue } from "./errors";
 import { apiPath, pathSegment } from "./paths";
 import { registerSecret } from "./redact";
@@ -41,6 +41,9 @@ export const KEY_MANAGER_FIELDS = [
   "external.servers.username",
 ] as const;
 
+/** The servers' secondary key servers (9.11.1+; one comma-separated string per server in this record). */
+export const KEY_MANAGER_SECONDARY_FIELD = "external.servers.secondary_key_servers";
+
 /**
  * Fields of later releases asked for on request ({@link KeyManagerReadOptions.laterFields}). `status` is
  * expensive: ONTAP computes it only when named.
@@ -60,6 +63,8 @@ export const keyManagerServerSchema = z.looseObject({
   server: z.string(),
   timeout: z.number().int().optional(),
   username: z.string().optional(),
+  /** 9.11.1+: one comma-separated string here (an array in a key-server record); either is accepted. */
+  secondary_key_servers: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
 /**
@@ -129,17 +134,23 @@ export interface ListKeyManagersOptions extends KeyManagerReadOptions, KeyManage
 /**
  * The `fields` list for a read.
  *
- * @param client - The cluster (probed only when `laterFields` is set).
+ * @param client - The cluster (its cached version probe).
  * @param options - Whether later-release fields are wanted.
  */
 export async function keyManagerFields(
   client: OntapClient,
   options: KeyManagerReadOptions = {},
 ): Promise<string[]> {
-  if (!options.laterFields && !options.keyBackup) return [...KEY_MANAGER_FIELDS];
-  if (!(await client.supports(FEATURES.keyManagerLaterFields.minVersion))) return [...KEY_MANAGER_FIELDS];
+  // Secondary servers are always asked for where the release has them, so that a refresh shows them as drift.
+  const { version } = await client.clusterInfo();
+  const secondaries = versionAtLeast(version, FEATURES.secondaryKeyServers.minVersion)
+    ? [KEY_MANAGER_SECONDARY_FIELD]
+    : [];
+  if (!options.laterFields && !options.keyBackup) return [...KEY_MANAGER_FIELDS, ...secondaries];
+  if (!versionAtLeast(version, FEATURES.keyManagerLaterFields.minVersion)) return [...KEY_MANAGER_FIELDS];
   return [
     ...KEY_MANAGER_FIELDS,
+    ...secondaries,
     ...(options.laterFields ? KEY_MANAGER_LATER_FIELDS : []),
     ...(options.keyBackup ? ["onboard.key_backup"] : []),
   ];

@@ -32,7 +32,7 @@
  *   that case: old and new are different ONTAP objects, and adding the new server before removing the old one
  *   keeps keys reachable (at 4 servers the create fails; the user removes a server first). With no replacing
  *   property (`pulumi up --replace`), delete-first, since both would be the same server.
- * - Update: `timeout`, `username`, `password`, `profile`. Nothing: `adopt`.
+ * - Update: `timeout`, `username`, `secondaryKeyServers` (order counts), `password`, `profile`. Nothing: `adopt`.
  *
  * @packageDocumentation
  */
@@ -40,7 +40,7 @@
 import { sortCertificateRefs } from "./certificates";
 import type { CheckedKeyManagerInputs, KeyManagerOutputs } from "./keyManagerModel";
 import type { CheckedKeyServerInputs, KeyServerOutputs } from "./keyServerModel";
-import { type KeyServerSettings, sortServerEntries } from "./servers";
+import { type KeyServerSettings, sameSecondaries, sortServerEntries } from "./servers";
 import { containsUnknown, isUnknown } from "./unknown";
 
 /**
@@ -67,7 +67,10 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function serversKey(servers: readonly KeyServerSettings[]): string[] {
-  return sortServerEntries(servers).map((s) => JSON.stringify([s.server, s.timeout, s.username]));
+  // Secondary servers in their order: ONTAP tries them in that order.
+  return sortServerEntries(servers).map((s) =>
+    JSON.stringify([s.server, s.timeout, s.username, s.secondaryKeyServers ?? []]),
+  );
 }
 
 type Mode = "external" | "onboard" | "none" | "undetermined";
@@ -153,9 +156,17 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
 /** Diffs a `KeyServer`: previous outputs against checked inputs. See the module documentation for the rules. */
 export function diffKeyServer(olds: KeyServerOutputs, news: CheckedKeyServerInputs): DiffOutcome {
   const replaces = (["keyManager", "server"] as const).filter((k) => differs(news[k], olds[k]));
-  const updates = (["timeout", "username", "password", "profile"] as const).filter((k) =>
+  const updates: string[] = (["timeout", "username", "password", "profile"] as const).filter((k) =>
     differs(news[k], olds[k]),
   );
+  const secondaries = news.secondaryKeyServers;
+  if (
+    isUnknown(secondaries) ||
+    secondaries?.some(isUnknown) ||
+    !sameSecondaries(secondaries, olds.secondaryKeyServers)
+  ) {
+    updates.push("secondaryKeyServers");
+  }
   return {
     changes: replaces.length > 0 || updates.length > 0,
     replaces: [...replaces],
