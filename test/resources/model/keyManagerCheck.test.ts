@@ -224,24 +224,40 @@ describe("checkKeyManager: rules", () => {
       { property: "external.servers[0].server", reason: "port must be an integer from 1 to 65535" },
     ],
     [
-      "timeout 0",
-      { external: { ...external, servers: ["a", "b", { server: "c", timeout: 0 }] } },
-      { property: "external.servers[2].timeout", reason: "must be an integer from 1 to 60 (seconds)" },
+      "timeout -2",
+      { external: { ...external, servers: ["a", "b", { server: "c", timeout: -2 }] } },
+      {
+        property: "external.servers[2].timeout",
+        reason:
+          "must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later)",
+      },
     ],
     [
       "timeout 61",
       { external: { ...external, servers: [{ server: "c", timeout: 61 }] } },
-      { property: "external.servers[0].timeout", reason: "must be an integer from 1 to 60 (seconds)" },
+      {
+        property: "external.servers[0].timeout",
+        reason:
+          "must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later)",
+      },
     ],
     [
       "fractional timeout",
       { external: { ...external, servers: [{ server: "c", timeout: 2.5 }] } },
-      { property: "external.servers[0].timeout", reason: "must be an integer from 1 to 60 (seconds)" },
+      {
+        property: "external.servers[0].timeout",
+        reason:
+          "must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later)",
+      },
     ],
     [
       "timeout as a string",
       { external: { ...external, servers: [{ server: "c", timeout: "30" }] } },
-      { property: "external.servers[0].timeout", reason: "must be an integer from 1 to 60 (seconds)" },
+      {
+        property: "external.servers[0].timeout",
+        reason:
+          "must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later)",
+      },
     ],
     [
       "username not a string",
@@ -291,7 +307,7 @@ describe("checkKeyManager: rules", () => {
   test("reports every independent failure at once", () => {
     const found = failures({
       svm: "",
-      external: { clientCertificate: "", serverCaCertificates: [], servers: [{ server: "a", timeout: 0 }] },
+      external: { clientCertificate: "", serverCaCertificates: [], servers: [{ server: "a", timeout: -2 }] },
     });
     expect(found.map((f) => f.property).sort()).toEqual([
       "external.clientCertificate",
