@@ -137,7 +137,7 @@ function serverUses(inputs: CheckedKeyManagerInputs | KeyManagerInputs): ReturnT
 /** Fails when the cluster's release lacks a server setting of the inputs (no call when none is used). */
 async function requireServerReleases(inputs: CheckedKeyManagerInputs | KeyManagerInputs): Promise<void> {
   const uses = serverUses(inputs);
-  if (uses.length > 0) await requireServerFeatures(clientFor(inputs.profile as string | undefined), uses);
+  if (uses.length > 0) await requireServerFeatures(clientFor(inputs.profile), uses);
 }
 
 /**

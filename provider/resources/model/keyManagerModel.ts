@@ -241,7 +241,7 @@ const serverObjectSchema = z
     };
     // Unknown (preview) stays in place; a known empty list is the default and is left out.
     if (isUnknown(s.secondaryKeyServers)) return { ...settings, secondaryKeyServers: s.secondaryKeyServers };
-    return withSecondaries(settings, s.secondaryKeyServers as string[] | undefined);
+    return withSecondaries(settings, s.secondaryKeyServers);
   });
 
 const serverEntrySchema = z.unknown().transform((value, ctx): MaybeUnknown<KeyServerSettings> => {

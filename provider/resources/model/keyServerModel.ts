@@ -95,7 +95,7 @@ const keyServerInputsSchema = z
     username: v.username ?? DEFAULT_SERVER_USERNAME,
     ...(isUnknown(v.secondaryKeyServers)
       ? { secondaryKeyServers: v.secondaryKeyServers }
-      : withSecondaries({}, v.secondaryKeyServers as string[] | undefined)),
+      : withSecondaries({}, v.secondaryKeyServers)),
     ...(v.password !== undefined ? { password: v.password } : {}),
     adopt: v.adopt ?? false,
     ...(v.profile !== undefined ? { profile: v.profile } : {}),
