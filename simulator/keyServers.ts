@@ -18,7 +18,7 @@ import {
   parseWriteQuery,
   project,
 } from "./query";
-import { type Release, hasSecondaryServers, knowsSecondaryServers } from "./release";
+import { type Release, hasSecondaryServers, hasWiderTimeouts, knowsSecondaryServers } from "./release";
 import type { Router } from "./router";
 import { normalizeServer } from "./serverAddress";
 import { type KmRec, type ServerRec, hashSecret } from "./state";
@@ -27,7 +27,7 @@ import { runWrite } from "./writes";
 
 const specCache = new Map<string, CollectionSpec>();
 
-/** Default `create_remove_timeout` (9.16+; the reference documents no default: the I/O timeout's is used). */
+/** Default `create_remove_timeout` (9.14+; the reference documents no default: the I/O timeout's is used). */
 export const DEFAULT_CREATE_REMOVE_TIMEOUT = 25;
 
 /** Most secondary servers per primary: "one primary key server and up to three secondary key servers" (KB). */
@@ -35,14 +35,15 @@ export const MAX_SECONDARY_SERVERS = 3;
 
 /** Lowest key-server timeout a release accepts: 9.14 on document -1 (wait indefinitely) and 0 (do not wait). */
 export function minTimeout(release: Release): number {
-  return release.current ? -1 : 1;
+  return hasWiderTimeouts(release) ? -1 : 1;
 }
 
 /** Query spec of `/api/security/key-managers/{uuid}/key-servers` for a release. */
 export function keyServerSpec(release: Release): CollectionSpec {
   const later = release.later;
   const secondaries = hasSecondaryServers(release);
-  const key = `${later}/${release.current}/${secondaries}`;
+  const wider = hasWiderTimeouts(release);
+  const key = `${later}/${wider}/${secondaries}`;
   const cached = specCache.get(key);
   if (cached) return cached;
   const spec: CollectionSpec = {
@@ -53,7 +54,7 @@ export function keyServerSpec(release: Release): CollectionSpec {
       username: true,
       ...(later ? { connectivity: CONNECTIVITY_SHAPE } : {}),
       ...(secondaries ? { secondary_key_servers: true } : {}),
-      ...(release.current ? { create_remove_timeout: true } : {}),
+      ...(wider ? { create_remove_timeout: true } : {}),
       _links: LINKS,
     },
     arrays: ["connectivity.node_states", ...(secondaries ? ["secondary_key_servers"] : [])],
@@ -84,7 +85,7 @@ export function renderKeyServer(env: Env, km: KmRec, s: ServerRec): Record<strin
     ...(hasSecondaryServers(env.release) && s.secondary?.length
       ? { secondary_key_servers: [...s.secondary] }
       : {}),
-    ...(env.release.current
+    ...(hasWiderTimeouts(env.release)
       ? { create_remove_timeout: s.createRemoveTimeout ?? DEFAULT_CREATE_REMOVE_TIMEOUT }
       : {}),
     _links: { self: { href: keyServerHref(km.uuid, s.server) } },
@@ -189,7 +190,7 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
   const spec = keyServerSpec(env.release);
   const shapePaths = new Set(["uuid", "server", "timeout", "username", "connectivity", "_links"]);
   if (hasSecondaryServers(env.release)) shapePaths.add("secondary_key_servers");
-  if (env.release.current) shapePaths.add("create_remove_timeout");
+  if (hasWiderTimeouts(env.release)) shapePaths.add("create_remove_timeout");
   const isReadable = (p: string): boolean => shapePaths.has(p) && (env.release.later || p !== "connectivity");
   const kmOr404 = (uuid: string | undefined): KmRec => {
     const km = env.model.keyManagers.get(uuid ?? "");
@@ -277,7 +278,7 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
       const q = parseWriteQuery(ctx.pairs, {});
       const kmUuid = kmOr404(ctx.params.uuid).uuid;
       const pathServer = ctx.params.server ?? "";
-      const schema = env.release.current
+      const schema = hasWiderTimeouts(env.release)
         ? patchSchemaCurrent
         : knowsSecondaryServers(env.release)
           ? patchSchemaLater

@@ -42,6 +42,8 @@ export const keyServerRecordSchema = z.looseObject({
   username: z.string().optional(),
   /** 9.11.1+: an array here (one comma-separated string in a key-manager record); either is accepted. */
   secondary_key_servers: z.union([z.string(), z.array(z.string())]).optional(),
+  /** 9.14+. */
+  create_remove_timeout: z.number().int().optional(),
   connectivity: keyServerConnectivitySchema.optional(),
 });
 
@@ -83,12 +85,16 @@ export interface KeyServerReadOptions {
 }
 
 async function keyServerFields(client: OntapClient, options: KeyServerReadOptions): Promise<string[]> {
-  // ONTAP refuses a `fields` name it does not know: 9.6 has no connectivity, 9.6-9.10 no secondary servers.
+  // ONTAP refuses a `fields` name it does not know: 9.6 has no connectivity, 9.6-9.10 no secondary servers,
+  // 9.6-9.13 no create_remove_timeout.
   const info = await client.clusterInfo();
   return [
     ...KEY_SERVER_FIELDS,
     ...(versionAtLeast(info.version, FEATURES.secondaryKeyServers.minVersion)
       ? ["secondary_key_servers"]
+      : []),
+    ...(versionAtLeast(info.version, FEATURES.keyServerCreateRemoveTimeout.minVersion)
+      ? ["create_remove_timeout"]
       : []),
     ...(options.connectivity && versionAtLeast(info.version, FEATURES.keyServerConnectivity.minVersion)
       ? ["connectivity"]
@@ -178,6 +184,8 @@ export interface KeyServerPatch {
    * older releases refuse it (65538503, or 262179 where the field is unknown).
    */
   readonly secondaryKeyServers?: readonly string[];
+  /** Timeout of key create and remove operations, seconds, -1 to 60 (ONTAP 9.14 or later). */
+  readonly createRemoveTimeout?: number;
 }
 
 /**
@@ -202,6 +210,7 @@ export async function updateKeyServer(
     ...(patch.secondaryKeyServers !== undefined
       ? { secondary_key_servers: [...patch.secondaryKeyServers] }
       : {}),
+    ...(patch.createRemoveTimeout !== undefined ? { create_remove_timeout: patch.createRemoveTimeout } : {}),
   });
 }
 

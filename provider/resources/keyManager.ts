@@ -32,6 +32,13 @@ export interface KeyManagerServerArgs {
    * preview fails, naming the release, before anything changes.
    */
   secondaryKeyServers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Seconds ONTAP waits for the server in key create and remove operations: -1 (indefinitely) to 60, 0 does not
+   * wait. ONTAP 9.14 or later (on an older cluster the preview fails naming the release before
+   * any write). Default: not managed, ONTAP keeps its own value and it is never compared (the reference documents
+   * no default). Changing it is an in-place update (one PATCH); removing it stops managing it (no call).
+   */
+  createRemoveTimeout?: pulumi.Input<number>;
 }
 
 /** External (KMIP) key management settings. */
@@ -118,6 +125,8 @@ export interface KeyManagerServerOutput {
   username: string;
   /** Secondary key servers, canonical `host:port`, in ONTAP's order; undefined when there are none. */
   secondaryKeyServers?: string[];
+  /** Seconds for key create and remove operations, when the program sets it (not refreshed: see the README). */
+  createRemoveTimeout?: number;
 }
 
 /** External key management as it appears in outputs. */

@@ -44,6 +44,13 @@ export interface KeyServerArgs {
    */
   secondaryKeyServers?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * Seconds ONTAP waits for the server in key create and remove operations: -1 (indefinitely) to 60, 0 does not
+   * wait. ONTAP 9.14 or later (on an older cluster the preview, or the create, fails naming the release before
+   * any write). Default: not managed, ONTAP keeps its own value and it is never compared (the reference documents
+   * no default). Changing it is an in-place update (one PATCH); removing it stops managing it (no call).
+   */
+  createRemoveTimeout?: pulumi.Input<number>;
+  /**
    * KMIP password; needs `username` (ONTAP 9.6 and later: the 9.6 PATCH reference documents it). Always stored as a secret, even when given as a plain string. ONTAP never shows it, so a password
    * changed outside Pulumi is not detected. ONTAP cannot clear a password, so removing it from the program
    * fails at preview (unless the KeyServer is being replaced); a new value changes it with one PATCH.
@@ -92,6 +99,8 @@ export class KeyServer extends pulumi.dynamic.Resource {
   declare public readonly username: pulumi.Output<string>;
   /** Secondary key servers, canonical `host:port`, in ONTAP's order; undefined when there are none. */
   declare public readonly secondaryKeyServers: pulumi.Output<string[] | undefined>;
+  /** Seconds for key create and remove operations, as ONTAP holds it; undefined when not managed. */
+  declare public readonly createRemoveTimeout: pulumi.Output<number | undefined>;
   /** The password last applied (a secret); undefined when none was set. */
   declare public readonly password: pulumi.Output<string | undefined>;
   /** Whether an existing server may be taken over. */
@@ -138,6 +147,7 @@ export class KeyServer extends pulumi.dynamic.Resource {
         timeout: args.timeout,
         username: args.username,
         secondaryKeyServers: args.secondaryKeyServers,
+        createRemoveTimeout: args.createRemoveTimeout,
         // Secret whatever the caller passed, so the engine keeps the password encrypted in state and hidden in diffs.
         password: password === undefined ? undefined : pulumi.secret(password),
         adopt: args.adopt,

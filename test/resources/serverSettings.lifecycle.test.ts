@@ -1,6 +1,6 @@
 /**
  * Per-release key-server settings through both providers against the simulator over HTTPS: secondary key servers
- * (ONTAP 9.11.1+) and timeouts -1/0 (9.14+) on 9.16, where they work, and on 9.13/9.6, where the release lacks
+ * (ONTAP 9.11.1+), timeouts -1/0 and `createRemoveTimeout` (9.14+) on 9.16, where they work, and on 9.13/9.6, where the release lacks
  * one of them and the provider refuses at diff (preview) or before the first write, naming the release; ONTAP's
  * 65538503 explained if it comes anyway. The exact ONTAP calls come from the request log (version probes and
  * job polls left out).
@@ -220,8 +220,55 @@ describe("ONTAP 9.16: secondary key servers and timeouts -1/0 work", () => {
   });
 });
 
+describe("ONTAP 9.16: createRemoveTimeout", () => {
+  const s = useRelease("9.16");
+
+  test("KeyServer: set at create (in the PATCH after the POST), refreshed, changed with one PATCH", async () => {
+    const km = await create({ external: external(["10.0.0.1"]), serverManagement: "listed" });
+    const news = await ksInputs({ keyManager: km.id, server: "10.0.0.3", createRemoveTimeout: 40 });
+    const created = await ks.create(news);
+    expect((await keyServerRecord(s.admin, km.id, "10.0.0.3:5696")).create_remove_timeout).toBe(40);
+    await s.admin.write("PATCH", `${KM}/${km.id}/key-servers/10.0.0.3%3A5696`, { create_remove_timeout: 5 });
+    const drifted = await ks.read(created.id, created.outs);
+    expect((drifted.inputs as Props).createRemoveTimeout).toBe(5);
+    expect((await ks.diff(created.id, drifted.props, news)).changes).toBe(true);
+    s.sim.clearRequestLog();
+    await ks.update(created.id, drifted.props, news);
+    expect(await calls(s.sim)).toEqual([`PATCH ${KM}/{km}/key-servers/10.0.0.3%3A5696`]);
+    expect((await keyServerRecord(s.admin, km.id, "10.0.0.3:5696")).create_remove_timeout).toBe(40);
+    // Not set: not managed, so ONTAP's value is no drift.
+    const plain = await ks.create(await ksInputs({ keyManager: km.id, server: "10.0.0.4" }));
+    const read = await ks.read(plain.id, plain.outs);
+    expect(read.props).not.toHaveProperty("createRemoveTimeout");
+    expect((await ks.diff(plain.id, read.props, plain.outs)).changes).toBe(false);
+  });
+
+  test("KeyManager: one PATCH; a refresh keeps it (the key-manager record has none), so no perpetual diff", async () => {
+    const created = await create({ external: external(["10.0.0.1"]) });
+    const program = { external: external([{ server: "10.0.0.1", createRemoveTimeout: -1 }]) };
+    s.sim.clearRequestLog();
+    const updated = await update(created.id, created.outs, program);
+    expect(await calls(s.sim)).toEqual([`PATCH ${KM}/{km}/key-servers/10.0.0.1%3A5696`]);
+    expect((await keyServerRecord(s.admin, created.id, "10.0.0.1:5696")).create_remove_timeout).toBe(-1);
+    const read = await kmImpl.read(created.id, updated);
+    expect((await diff(created.id, read.props as Props, program)).changes).toBe(false);
+  });
+});
+
 describe("ONTAP 9.13: secondary key servers work, timeouts -1/0 do not (9.14)", () => {
   const s = useRelease("9.13");
+
+  test("KeyServer createRemoveTimeout: the create fails before any write, naming 9.14", async () => {
+    const km = await create({ external: external(["10.0.0.1"]), serverManagement: "listed" });
+    s.sim.clearRequestLog();
+    const err = await rejection(
+      ks.create(await ksInputs({ keyManager: km.id, server: "10.0.0.3", createRemoveTimeout: 30 })),
+    );
+    expect(err.message).toContain(
+      "createRemoveTimeout: key server create/remove timeouts need ONTAP 9.14 or later",
+    );
+    expect(await calls(s.sim)).toEqual([]);
+  });
 
   test("KeyServer timeout 0: the create fails before any write, naming 9.14 and 9.13.1", async () => {
     const km = await create({ external: external(["10.0.0.1"]), serverManagement: "listed" });

@@ -3,7 +3,8 @@
  * 9.11.1 ("Support for adding secondary key servers requires an ECV of ONTAP 9.11.1 or later", 65538503); the
  * PATCH page documents the field from 9.8, so 9.8-9.10 know it and refuse it with 65538503; 9.6 does not know it
  * (262179, in keyServers.test.ts). At most 3 per primary (65537400; NetApp's knowledge base: "one primary key
- * server and up to three secondary key servers").
+ * server and up to three secondary key servers"). And the 9.14.1 reference's wider timeouts: -1, 0 and
+ * `create_remove_timeout` from 9.14.
  */
 import { type Simulator, startSimulator } from "../../simulator";
 import { Client, clusterExternalBody, expectError } from "./helpers";
@@ -86,5 +87,28 @@ test("65537400: at most 3 secondary key servers per primary (9.16)", async () =>
       200,
     );
     expect((await c.get(server(km))).body.secondary_key_servers).toEqual(four.slice(0, 3));
+  });
+});
+
+test("9.14 (9.14.1 reference): timeouts -1 and 0 and create_remove_timeout; 9.13 has neither", async () => {
+  await withRelease("9.14", async (c) => {
+    const km = await externalKm(c);
+    expect((await c.patch(`${server(km)}?${WAIT}`, { timeout: 0, create_remove_timeout: -1 })).status).toBe(
+      200,
+    );
+    expect(await c.get(`${server(km)}?fields=timeout,create_remove_timeout`)).toMatchObject({
+      body: { timeout: 0, create_remove_timeout: -1 },
+    });
+    expectError(
+      await c.patch(server(km), { create_remove_timeout: 61 }),
+      400,
+      "262185",
+      "create_remove_timeout",
+    );
+  });
+  await withRelease("9.13", async (c) => {
+    const km = await externalKm(c);
+    expectError(await c.patch(server(km), { timeout: 0 }), 400, "262185", "timeout");
+    expectError(await c.get(`${server(km)}?fields=create_remove_timeout`), 400, "262197");
   });
 });

@@ -100,7 +100,7 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
         outcome.replaces.length === 0 &&
         uses.length > 0 &&
         !isUnknown(inputs.profile) &&
-        outcome.updates.some((u) => u === "secondaryKeyServers" || u === "timeout")
+        outcome.updates.some((u) => ["secondaryKeyServers", "timeout", "createRemoveTimeout"].includes(u))
       ) {
         await requireServerFeatures(clientFor(inputs.profile), uses);
       }
@@ -289,7 +289,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       try {
         await updateKeyServer(client, keyManager, server, plan.patch);
       } catch (err) {
-        const { secondaryKeyServers: _notYet, ...posted } = outputs;
+        const { secondaryKeyServers: _notYet, createRemoveTimeout: _neither, ...posted } = outputs;
         let added = withoutPassword({
           ...posted,
           timeout: DEFAULT_SERVER_TIMEOUT,

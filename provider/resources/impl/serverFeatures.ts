@@ -1,6 +1,6 @@
 /**
  * Per-release key-server settings, shared by the `KeyManager` and `KeyServer` glue: secondary key servers (ONTAP
- * 9.11.1+) and the timeouts -1 and 0 (9.14+). A program that uses them against an older cluster fails at diff
+ * 9.11.1+), the timeouts -1 and 0 and `createRemoveTimeout` (9.14+). A program that uses them against an older cluster fails at diff
  * (preview included) or before the first write of a create or update, naming the release, instead of sending a
  * write ONTAP would refuse halfway through a plan. The cluster's release comes from the client's version probe
  * (one `GET /api/cluster` per cluster and process, cached); a program that uses none of them costs no probe.
@@ -38,6 +38,9 @@ export function gatedUses(servers: readonly MaybeSettings[], prefix: (server: st
     const secondaries = s.secondaryKeyServers;
     if (Array.isArray(secondaries) && secondaries.length > 0) {
       uses.push({ gate: FEATURES.secondaryKeyServers, where: `${prefix(name)}secondaryKeyServers` });
+    }
+    if (typeof s.createRemoveTimeout === "number") {
+      uses.push({ gate: FEATURES.keyServerCreateRemoveTimeout, where: `${prefix(name)}createRemoveTimeout` });
     }
     if (typeof s.timeout === "number" && s.timeout < MIN_SERVER_TIMEOUT_BEFORE_914) {
       uses.push({

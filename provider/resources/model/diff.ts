@@ -69,7 +69,13 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 function serversKey(servers: readonly KeyServerSettings[]): string[] {
   // Secondary servers in their order: ONTAP tries them in that order.
   return sortServerEntries(servers).map((s) =>
-    JSON.stringify([s.server, s.timeout, s.username, s.secondaryKeyServers ?? []]),
+    JSON.stringify([
+      s.server,
+      s.timeout,
+      s.username,
+      s.secondaryKeyServers ?? [],
+      s.createRemoveTimeout ?? null,
+    ]),
   );
 }
 
@@ -156,9 +162,9 @@ export function diffKeyManager(olds: KeyManagerOutputs, news: CheckedKeyManagerI
 /** Diffs a `KeyServer`: previous outputs against checked inputs. See the module documentation for the rules. */
 export function diffKeyServer(olds: KeyServerOutputs, news: CheckedKeyServerInputs): DiffOutcome {
   const replaces = (["keyManager", "server"] as const).filter((k) => differs(news[k], olds[k]));
-  const updates: string[] = (["timeout", "username", "password", "profile"] as const).filter((k) =>
-    differs(news[k], olds[k]),
-  );
+  const updates: string[] = (
+    ["timeout", "username", "createRemoveTimeout", "password", "profile"] as const
+  ).filter((k) => differs(news[k], olds[k]));
   const secondaries = news.secondaryKeyServers;
   if (
     isUnknown(secondaries) ||

@@ -57,6 +57,7 @@ import {
   MIN_SERVER_TIMEOUT,
   type KeyServerSettings,
   parseServerAddress,
+  carryCreateRemoveTimeout,
   secondaryProblems,
   serverSettingsFromRecord,
   sortServerEntries,
@@ -198,6 +199,17 @@ export const serverTimeoutSchema = z
 /** A key server username (`""` for none). */
 export const serverUsernameSchema = stringSchema();
 
+const CREATE_REMOVE_TIMEOUT =
+  `must be an integer from ${MIN_SERVER_TIMEOUT} to ${MAX_SERVER_TIMEOUT} (seconds; -1 waits indefinitely, 0 ` +
+  `does not wait; needs ONTAP 9.14 or later)`;
+
+/** A key server's timeout for key create and remove operations, in seconds (9.14+). */
+export const createRemoveTimeoutSchema = z
+  .number({ error: CREATE_REMOVE_TIMEOUT })
+  .int({ error: CREATE_REMOVE_TIMEOUT })
+  .min(MIN_SERVER_TIMEOUT, { error: CREATE_REMOVE_TIMEOUT })
+  .max(MAX_SERVER_TIMEOUT, { error: CREATE_REMOVE_TIMEOUT });
+
 /**
  * Secondary key servers of one primary: addresses canonicalised like primaries, order kept (ONTAP tries them in
  * order). Rules that need the primary are checked by {@link secondaryFailures}.
@@ -230,6 +242,7 @@ const serverObjectSchema = z
       timeout: unknownOr(serverTimeoutSchema).optional(),
       username: unknownOr(serverUsernameSchema).optional(),
       secondaryKeyServers: unknownOr(secondaryKeyServersSchema).optional(),
+      createRemoveTimeout: unknownOr(createRemoveTimeoutSchema).optional(),
     },
     { error: SERVER_ENTRY },
   )
@@ -238,6 +251,7 @@ const serverObjectSchema = z
       server: s.server,
       timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
       username: s.username ?? DEFAULT_SERVER_USERNAME,
+      ...(s.createRemoveTimeout !== undefined ? { createRemoveTimeout: s.createRemoveTimeout } : {}),
     };
     // Unknown (preview) stays in place; a known empty list is the default and is left out.
     if (isUnknown(s.secondaryKeyServers)) return { ...settings, secondaryKeyServers: s.secondaryKeyServers };
@@ -615,6 +629,8 @@ function readExternal(record: KeyManagerRecord, previous: KeyManagerOutputs | un
     const owned = new Set((before?.servers ?? []).map((s) => s.server));
     servers = servers.filter((s) => owned.has(s.server));
   }
+  // A key-manager record has no create_remove_timeout: what the state holds for a server stays.
+  servers = servers.map((s) => carryCreateRemoveTimeout(s, before?.servers));
   return {
     clientCertificate,
     clientCertificateUuid: state.clientCertificateUuid,
@@ -668,6 +684,7 @@ const keyServerSettingsSchema = z.object({
   timeout: z.number(),
   username: z.string(),
   secondaryKeyServers: z.array(z.string()).optional(),
+  createRemoveTimeout: z.number().optional(),
 });
 
 const keyManagerOutputsSchema = z.object({

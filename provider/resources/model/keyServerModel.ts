@@ -30,6 +30,7 @@ import {
 } from "./check";
 import { isUuid } from "./certificates";
 import {
+  createRemoveTimeoutSchema,
   secondaryIssues,
   secondaryKeyServersSchema,
   serverAddressSchema,
@@ -77,6 +78,7 @@ const keyServerInputsSchema = z
     timeout: unknownOr(serverTimeoutSchema).optional(),
     username: unknownOr(serverUsernameSchema).optional(),
     secondaryKeyServers: unknownOr(secondaryKeyServersSchema).optional(),
+    createRemoveTimeout: unknownOr(createRemoveTimeoutSchema).optional(),
     password: unknownOr(
       stringSchema().min(1, { error: "must not be empty; omit password to leave it unset" }),
     ).optional(),
@@ -96,6 +98,7 @@ const keyServerInputsSchema = z
     ...(isUnknown(v.secondaryKeyServers)
       ? { secondaryKeyServers: v.secondaryKeyServers }
       : withSecondaries({}, v.secondaryKeyServers)),
+    ...(v.createRemoveTimeout !== undefined ? { createRemoveTimeout: v.createRemoveTimeout } : {}),
     ...(v.password !== undefined ? { password: v.password } : {}),
     adopt: v.adopt ?? false,
     ...(v.profile !== undefined ? { profile: v.profile } : {}),
@@ -108,6 +111,7 @@ export const KEY_SERVER_INPUT_NAMES: ReadonlySet<string> = new Set([
   "timeout",
   "username",
   "secondaryKeyServers",
+  "createRemoveTimeout",
   "password",
   "adopt",
   "profile",
@@ -182,6 +186,10 @@ export function readKeyServer(
   const outputs: KeyServerOutputs = {
     keyManager: keyManagerUuid.toLowerCase(),
     ...serverSettingsFromRecord(record),
+    // Managed only when the program sets it: ONTAP's value then (the previous one if the record lacks it).
+    ...(previous?.createRemoveTimeout !== undefined
+      ? { createRemoveTimeout: record.create_remove_timeout ?? previous.createRemoveTimeout }
+      : {}),
     ...(previous?.password !== undefined ? { password: previous.password } : {}),
     adopt: previous?.adopt ?? false,
     ...(previous?.profile !== undefined ? { profile: previous.profile } : {}),
@@ -216,6 +224,7 @@ const keyServerOutputsSchema = z.object({
   timeout: z.number(),
   username: z.string(),
   secondaryKeyServers: z.array(z.string()).optional(),
+  createRemoveTimeout: z.number().optional(),
   password: z.string().optional(),
   adopt: z.boolean().default(false),
   profile: z.string().optional(),

@@ -121,6 +121,8 @@ export interface PatchServerStep {
   readonly username?: string;
   /** New complete list of secondary key servers, in order (`[]` removes them); absent when unchanged. */
   readonly secondaryKeyServers?: readonly string[];
+  /** New create/remove timeout; absent when unchanged or not managed. */
+  readonly createRemoveTimeout?: number;
 }
 
 /** Rotate the onboard passphrase (PATCH with existing and new passphrase, taken from old and new inputs). */
@@ -181,19 +183,31 @@ function toAdd(server: KeyServerSettings): ServerToAdd {
 
 function settingsPatch(
   server: KeyServerSettings,
-  from: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers">,
+  from: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout">,
 ): PatchServerStep | undefined {
   const timeoutChanged = server.timeout !== from.timeout;
   const usernameChanged = server.username !== from.username;
   const secondariesChanged = !sameSecondaries(server.secondaryKeyServers, from.secondaryKeyServers);
-  if (!timeoutChanged && !usernameChanged && !secondariesChanged) return undefined;
+  const crtChanged = createRemoveTimeoutChanged(server, from);
+  if (!timeoutChanged && !usernameChanged && !secondariesChanged && !crtChanged) return undefined;
   return {
     kind: "patchServer",
     server: server.server,
     ...(timeoutChanged ? { timeout: server.timeout } : {}),
     ...(usernameChanged ? { username: server.username } : {}),
     ...(secondariesChanged ? { secondaryKeyServers: [...secondariesOf(server)] } : {}),
+    ...(crtChanged ? { createRemoveTimeout: server.createRemoveTimeout } : {}),
   };
+}
+
+/** A managed create/remove timeout that differs from what ONTAP holds (unmanaged ones are never sent). */
+function createRemoveTimeoutChanged(
+  desired: Pick<KeyServerSettings, "createRemoveTimeout">,
+  current: Pick<KeyServerSettings, "createRemoveTimeout">,
+): boolean {
+  return (
+    desired.createRemoveTimeout !== undefined && desired.createRemoveTimeout !== current.createRemoveTimeout
+  );
 }
 
 /** The key-server PATCH of a `patchServer` step (what `updateKeyServer` sends). */
@@ -202,6 +216,7 @@ export function serverPatchOf(step: PatchServerStep): KeyServerPatch {
     ...(step.timeout !== undefined ? { timeout: step.timeout } : {}),
     ...(step.username !== undefined ? { username: step.username } : {}),
     ...(step.secondaryKeyServers !== undefined ? { secondaryKeyServers: step.secondaryKeyServers } : {}),
+    ...(step.createRemoveTimeout !== undefined ? { createRemoveTimeout: step.createRemoveTimeout } : {}),
   };
 }
 
@@ -422,8 +437,8 @@ export function planKeyServerCreate(
  * as the whole list, in order, when it differs in any way (`[]` to remove them).
  */
 export function planKeyServerUpdate(
-  current: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers">,
-  desired: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers"> & {
+  current: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout">,
+  desired: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout"> & {
     readonly password?: string;
   },
   previousPassword: string | undefined,
@@ -433,6 +448,9 @@ export function planKeyServerUpdate(
     ...(desired.username !== current.username ? { username: desired.username } : {}),
     ...(!sameSecondaries(desired.secondaryKeyServers, current.secondaryKeyServers)
       ? { secondaryKeyServers: [...secondariesOf(desired)] }
+      : {}),
+    ...(createRemoveTimeoutChanged(desired, current)
+      ? { createRemoveTimeout: desired.createRemoveTimeout }
       : {}),
     ...(desired.password !== undefined && desired.password !== previousPassword
       ? { password: desired.password }

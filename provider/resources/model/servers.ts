@@ -28,6 +28,8 @@ export const DEFAULT_SERVER_TIMEOUT = 25;
  * on, 1 before (see {@link MIN_SERVER_TIMEOUT_BEFORE_914}); the provider gates the release.
  */
 export const MIN_SERVER_TIMEOUT = -1;
+/** Largest key server create/remove timeout ONTAP accepts, in seconds (the same -1 to 60 as `timeout`). */
+export const MAX_CREATE_REMOVE_TIMEOUT = 60;
 /** Smallest key server timeout releases before 9.14 accept, in seconds. */
 export const MIN_SERVER_TIMEOUT_BEFORE_914 = 1;
 /** Largest key server timeout ONTAP accepts, in seconds. */
@@ -72,6 +74,12 @@ export interface KeyServerSettings {
    * the state of programs that do not use them as it was.
    */
   readonly secondaryKeyServers?: string[];
+  /**
+   * Seconds ONTAP waits for the server in key create and remove operations, -1 (indefinitely) to 60 (0: does not
+   * wait); ONTAP 9.14+. Absent: not managed (ONTAP keeps its value, which is then neither sent nor compared; the
+   * reference documents no default).
+   */
+  readonly createRemoveTimeout?: number;
 }
 
 /** A server's secondary key servers, `[]` when none. */
@@ -370,13 +378,26 @@ export function sortServerEntries<T extends { readonly server: string } | string
  * follow-up PATCH).
  */
 export function hasDefaultServerSettings(
-  server: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers">,
+  server: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout">,
 ): boolean {
   return (
     server.timeout === DEFAULT_SERVER_TIMEOUT &&
     server.username === DEFAULT_SERVER_USERNAME &&
-    secondariesOf(server).length === 0
+    secondariesOf(server).length === 0 &&
+    server.createRemoveTimeout === undefined
   );
+}
+
+/**
+ * `server` with the `createRemoveTimeout` the previous settings of the same server held, if any: it is managed
+ * only when the program sets it, and a key-manager record does not report it.
+ */
+export function carryCreateRemoveTimeout(
+  server: KeyServerSettings,
+  previous: readonly KeyServerSettings[] | undefined,
+): KeyServerSettings {
+  const before = previous?.find((p) => p.server === server.server)?.createRemoveTimeout;
+  return before === undefined ? server : { ...server, createRemoveTimeout: before };
 }
 
 /** A key server's settings as ONTAP reports them (key-server or key-manager record), defaults made explicit. */

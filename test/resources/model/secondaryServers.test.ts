@@ -2,7 +2,8 @@
  * Secondary key servers (clustered KMIP) in the model: check (normalised like primaries, order kept, ONTAP's rules
  * 65537400/65538407/65538408/65538502 caught before any call), diff (order counts, respelling does not), plans
  * (one PATCH of the server with the whole list, `[]` to remove), and reads of both ONTAP forms (an array in a
- * key-server record, one comma-separated string in a key-manager record).
+ * key-server record, one comma-separated string in a key-manager record). Also `createRemoveTimeout` (9.14+),
+ * managed only when set.
  */
 import {
   type KeyServerSettings,
@@ -329,5 +330,60 @@ describe("reads", () => {
     expect(readKeyServer(KM, { server: "a:5696" }, previous).outputs).not.toHaveProperty(
       "secondaryKeyServers",
     );
+  });
+});
+
+describe("createRemoveTimeout (managed only when set)", () => {
+  test("check: -1 to 60, absent when not given; KeyManager servers and KeyServer", () => {
+    expect(ksKnown({ keyManager: KM, server: "a", createRemoveTimeout: -1 }).createRemoveTimeout).toBe(-1);
+    expect(ksKnown({ keyManager: KM, server: "a" })).not.toHaveProperty("createRemoveTimeout");
+    expect(ksFailures({ keyManager: KM, server: "a", createRemoveTimeout: 61 })[0]?.property).toBe(
+      "createRemoveTimeout",
+    );
+    expect(
+      known({ external: external([{ server: "a", createRemoveTimeout: 0 }]) }).external?.servers[0],
+    ).toEqual({
+      server: "a:5696",
+      timeout: 25,
+      username: "",
+      createRemoveTimeout: 0,
+    });
+  });
+
+  test("plans send it only when set and different; dropping it makes no call", () => {
+    const current = { timeout: 25, username: "", createRemoveTimeout: 10 };
+    expect(planKeyServerUpdate(current, { ...current, createRemoveTimeout: 20 }, undefined)).toEqual({
+      createRemoveTimeout: 20,
+    });
+    expect(planKeyServerUpdate(current, { timeout: 25, username: "" }, undefined)).toBeUndefined();
+    expect(
+      planKeyServerCreate(ksKnown({ keyManager: KM, server: "a", createRemoveTimeout: 5 })).patch,
+    ).toEqual({
+      createRemoveTimeout: 5,
+    });
+    const s = { server: "a:5696", timeout: 25, username: "" };
+    expect(
+      planServerChanges([{ ...s, createRemoveTimeout: 10 }], [{ ...s, createRemoveTimeout: 11 }]),
+    ).toEqual([{ kind: "patchServer", server: "a:5696", createRemoveTimeout: 11 }]);
+    expect(planServerChanges([{ ...s, createRemoveTimeout: 10 }], [s])).toEqual([]);
+  });
+
+  test("reads: KeyServer refreshes it when managed; KeyManager keeps the state's (its record has none)", () => {
+    const previous = buildKeyServerOutputs(ksKnown({ keyManager: KM, server: "a", createRemoveTimeout: 10 }));
+    expect(
+      readKeyServer(KM, { server: "a", create_remove_timeout: 12 }, previous).outputs.createRemoveTimeout,
+    ).toBe(12);
+    const unmanaged = buildKeyServerOutputs(ksKnown({ keyManager: KM, server: "a" }));
+    expect(
+      readKeyServer(KM, { server: "a", create_remove_timeout: 12 }, unmanaged).outputs,
+    ).not.toHaveProperty("createRemoveTimeout");
+    const program = { external: external([{ server: "10.0.0.1", createRemoveTimeout: 10 }]) };
+    const olds = outputsAfterCreate(program);
+    const { outputs } = readKeyManager(recordFor(olds), olds);
+    expect(outputs.external?.servers[0]?.createRemoveTimeout).toBe(10);
+    expect(diffKeyManager(outputs, checked(program)).changes).toBe(false);
+    expect(
+      diffKeyServer(previous, checkKeyServer({}, { keyManager: KM, server: "a" }).inputs as never).updates,
+    ).toEqual(["createRemoveTimeout"]);
   });
 });
