@@ -127,7 +127,7 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
   );
 }
 
-/** The release-gated settings of a KeyManager's servers (secondary servers, timeouts -1 and 0). */
+/** The release-gated settings of a KeyManager's servers (secondary servers, timeouts -1/0, createRemoveTimeout). */
 function serverUses(inputs: CheckedKeyManagerInputs | KeyManagerInputs): ReturnType<typeof gatedUses> {
   const ext = inputs.external;
   if (ext === undefined || isUnknown(ext) || isUnknown(ext.servers)) return [];

@@ -84,8 +84,8 @@ function known(news: unknown): KeyServerInputs {
 
 /**
  * Previous outputs compared with checked inputs. No network calls, except the cached version probe when a
- * change sets secondary servers or a timeout of -1 or 0: a release without them fails here, in preview, naming
- * the release it needs. `connectivity` is not an input and never makes a diff.
+ * change sets secondary servers, a timeout of -1 or 0 or `createRemoveTimeout`: a release without them fails
+ * here, in preview, naming the release it needs. `connectivity` is not an input and never makes a diff.
  */
 export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic.DiffResult> {
   return settle(
@@ -128,7 +128,7 @@ function describe(keyManager: string, server: string): string {
   return `key server ${server} of key manager ${keyManager}`;
 }
 
-/** The release-gated settings of a KeyServer's inputs (secondary servers, timeouts -1 and 0). */
+/** The release-gated settings of a KeyServer's inputs (secondary servers, timeouts -1/0, createRemoveTimeout). */
 function gated(inputs: CheckedKeyServerInputs): ReturnType<typeof gatedUses> {
   return gatedUses([inputs], () => "");
 }

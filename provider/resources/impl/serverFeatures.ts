@@ -3,7 +3,7 @@
  * 9.11.1+), the timeouts -1 and 0 and `createRemoveTimeout` (9.14+). A program that uses them against an older cluster fails at diff
  * (preview included) or before the first write of a create or update, naming the release, instead of sending a
  * write ONTAP would refuse halfway through a plan. The cluster's release comes from the client's version probe
- * (one `GET /api/cluster` per cluster and process, cached); a program that uses none of them costs no probe.
+ * (one `GET /api/cluster` per cluster and process, cached); a program that uses none of them costs no call here.
  *
  * @packageDocumentation
  */
