@@ -47,6 +47,7 @@ export const Code = {
   externalNotEnabled: "65536828",
   serverNotConfigured: "65536843",
   missingUsername: "65536845",
+  missingPassword: "65536846",
   differentKeyPair: "65536850",
   encryptedVolumesExist: "65536867",
   duplicateServers: "65536871",
@@ -62,6 +63,7 @@ export const Code = {
   secondaryDuplicates: "65538408",
   secondaryFormat: "65538413",
   secondaryIsAPrimary: "65538502",
+  secondaryNeeds9111: "65538503",
   // Key stores (PATCH/DELETE /api/security/key-stores/{uuid}, 9.14+; admin SVM 9.16+).
   keyStoreEnabledCannotDelete: "65538905",
   keyStoreNotFound: "65538908",

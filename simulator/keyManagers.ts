@@ -22,7 +22,7 @@ import {
   parseWriteQuery,
   project,
 } from "./query";
-import type { Release } from "./release";
+import { type Release, hasSecondaryServers } from "./release";
 import type { Router } from "./router";
 import { normalizeServer } from "./serverAddress";
 import { type CertRec, type KmRec, type ServerRec, type SvmRec, hashSecret, secretMatches } from "./state";
@@ -63,7 +63,7 @@ export const STATUS_OK = { code: 65537200, message: "No action needed at this ti
 export function keyManagerSpec(release: Release): CollectionSpec {
   const later = release.later;
   const configurations = hasConfigurations(release);
-  const cacheKey = `${later}/${configurations}`;
+  const cacheKey = `${release.label}`;
   const cached = specCache.get(cacheKey);
   if (cached) return cached;
   const shape: Shape = {
@@ -78,7 +78,7 @@ export function keyManagerSpec(release: Release): CollectionSpec {
         timeout: true,
         username: true,
         ...(later ? { connectivity: CONNECTIVITY_SHAPE } : {}),
-        ...(configurations ? { secondary_key_servers: true } : {}),
+        ...(hasSecondaryServers(release) ? { secondary_key_servers: true } : {}),
       },
     },
     onboard: { enabled: true, ...(later ? { key_backup: true } : {}) },
@@ -169,7 +169,7 @@ export function renderKeyManager(env: Env, km: KmRec): Record<string, unknown> {
         ...(later && !km.inactive ? { connectivity: connectivity(env) } : {}),
         // In a key-manager record the secondary servers are ONE comma-separated string (key-server records:
         // an array); absent when there are none.
-        ...(hasConfigurations(env.release) && s.secondary?.length
+        ...(hasSecondaryServers(env.release) && s.secondary?.length
           ? { secondary_key_servers: s.secondary.join(",") }
           : {}),
       })),

@@ -18,7 +18,7 @@ import {
   parseWriteQuery,
   project,
 } from "./query";
-import type { Release } from "./release";
+import { type Release, hasSecondaryServers, hasWiderTimeouts, knowsSecondaryServers } from "./release";
 import type { Router } from "./router";
 import { normalizeServer } from "./serverAddress";
 import { type KmRec, type ServerRec, hashSecret } from "./state";
@@ -27,18 +27,23 @@ import { runWrite } from "./writes";
 
 const specCache = new Map<string, CollectionSpec>();
 
-/** Default `create_remove_timeout` (9.16+; the reference documents no default: the I/O timeout's is used). */
+/** Default `create_remove_timeout` (9.14+; the reference documents no default: the I/O timeout's is used). */
 export const DEFAULT_CREATE_REMOVE_TIMEOUT = 25;
+
+/** Most secondary servers per primary: "one primary key server and up to three secondary key servers" (KB). */
+export const MAX_SECONDARY_SERVERS = 3;
 
 /** Lowest key-server timeout a release accepts: 9.14 on document -1 (wait indefinitely) and 0 (do not wait). */
 export function minTimeout(release: Release): number {
-  return release.current ? -1 : 1;
+  return hasWiderTimeouts(release) ? -1 : 1;
 }
 
 /** Query spec of `/api/security/key-managers/{uuid}/key-servers` for a release. */
 export function keyServerSpec(release: Release): CollectionSpec {
   const later = release.later;
-  const key = `${later}/${release.current}`;
+  const secondaries = hasSecondaryServers(release);
+  const wider = hasWiderTimeouts(release);
+  const key = `${later}/${wider}/${secondaries}`;
   const cached = specCache.get(key);
   if (cached) return cached;
   const spec: CollectionSpec = {
@@ -48,12 +53,14 @@ export function keyServerSpec(release: Release): CollectionSpec {
       timeout: true,
       username: true,
       ...(later ? { connectivity: CONNECTIVITY_SHAPE } : {}),
-      ...(release.current ? { secondary_key_servers: true, create_remove_timeout: true } : {}),
+      ...(secondaries ? { secondary_key_servers: true } : {}),
+      ...(wider ? { create_remove_timeout: true } : {}),
       _links: LINKS,
     },
-    arrays: ["connectivity.node_states", ...(release.current ? ["secondary_key_servers"] : [])],
+    arrays: ["connectivity.node_states", ...(secondaries ? ["secondary_key_servers"] : [])],
     expensive: later ? ["connectivity"] : [],
-    writeOnly: later ? ["password"] : [],
+    // The 9.6 PATCH page documents `password` already (write-only).
+    writeOnly: ["password"],
     keys: ["uuid", "server"],
     defaultFields: ["uuid", "server"],
   };
@@ -74,12 +81,12 @@ export function renderKeyServer(env: Env, km: KmRec, s: ServerRec): Record<strin
     timeout: s.timeout,
     username: s.username,
     ...(env.release.later && !km.inactive ? { connectivity: connectivity(env) } : {}),
-    ...(env.release.current
-      ? {
-          // An array here (a key-manager record has one comma-separated string); absent when there are none.
-          ...(s.secondary?.length ? { secondary_key_servers: [...s.secondary] } : {}),
-          create_remove_timeout: s.createRemoveTimeout ?? DEFAULT_CREATE_REMOVE_TIMEOUT,
-        }
+    // An array here (a key-manager record has one comma-separated string); absent when there are none.
+    ...(hasSecondaryServers(env.release) && s.secondary?.length
+      ? { secondary_key_servers: [...s.secondary] }
+      : {}),
+    ...(hasWiderTimeouts(env.release)
+      ? { create_remove_timeout: s.createRemoveTimeout ?? DEFAULT_CREATE_REMOVE_TIMEOUT }
       : {}),
     _links: { self: { href: keyServerHref(km.uuid, s.server) } },
   };
@@ -99,14 +106,18 @@ interface PatchBody {
   secondary_key_servers?: string[];
   create_remove_timeout?: number;
 }
+// `password` is in the 9.6 PATCH page's body (ontap-restapi-96/patch-security-key-managers-key-servers-.html).
 const patchSchema96: z.ZodType<PatchBody> = z.strictObject({
   timeout: z.number().int().optional(),
   username: z.string().optional(),
+  password: z.string().optional(),
 });
+// 9.8 to 9.15: `secondary_key_servers` is in the body (refused with 65538503 before 9.11.1).
 const patchSchemaLater: z.ZodType<PatchBody> = z.strictObject({
   timeout: z.number().int().optional(),
   username: z.string().optional(),
   password: z.string().optional(),
+  secondary_key_servers: z.array(z.string()).optional(),
 });
 
 const patchSchemaCurrent: z.ZodType<PatchBody> = z.strictObject({
@@ -122,6 +133,13 @@ const patchSchemaCurrent: z.ZodType<PatchBody> = z.strictObject({
  * reference's codes are those of the key-server PATCH) and returns them as given, trimmed.
  */
 function checkSecondaries(list: string[], primary: ServerRec, all: ServerRec[]): string[] {
+  if (list.length > MAX_SECONDARY_SERVERS) {
+    throw refused(
+      Code.maxSecondaryServers,
+      `A primary key server can have at most ${MAX_SECONDARY_SERVERS} secondary key servers.`,
+      "secondary_key_servers",
+    );
+  }
   const seen = new Set<string>();
   const out: string[] = [];
   for (const raw of list) {
@@ -171,10 +189,8 @@ function findServer(km: KmRec, pathServer: string): ServerRec | undefined {
 export function registerKeyServerRoutes(router: Router, env: Env): void {
   const spec = keyServerSpec(env.release);
   const shapePaths = new Set(["uuid", "server", "timeout", "username", "connectivity", "_links"]);
-  if (env.release.current) {
-    shapePaths.add("secondary_key_servers");
-    shapePaths.add("create_remove_timeout");
-  }
+  if (hasSecondaryServers(env.release)) shapePaths.add("secondary_key_servers");
+  if (hasWiderTimeouts(env.release)) shapePaths.add("create_remove_timeout");
   const isReadable = (p: string): boolean => shapePaths.has(p) && (env.release.later || p !== "connectivity");
   const kmOr404 = (uuid: string | undefined): KmRec => {
     const km = env.model.keyManagers.get(uuid ?? "");
@@ -262,9 +278,9 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
       const q = parseWriteQuery(ctx.pairs, {});
       const kmUuid = kmOr404(ctx.params.uuid).uuid;
       const pathServer = ctx.params.server ?? "";
-      const schema = env.release.current
+      const schema = hasWiderTimeouts(env.release)
         ? patchSchemaCurrent
-        : env.release.later
+        : knowsSecondaryServers(env.release)
           ? patchSchemaLater
           : patchSchema96;
       const body = parseBody(schema, ctx.body, isReadable);
@@ -293,11 +309,22 @@ export function registerKeyServerRoutes(router: Router, env: Env): void {
           const s = findServer(km, pathServer);
           if (!s) throw notConfigured(pathServer);
           const username = body.username ?? s.username;
+          if (password === "") {
+            // The 9.6 page's "Missing password" (65536846): a password to set must have a value.
+            throw refused(Code.missingPassword, "Missing password.", "password");
+          }
           if (password !== undefined && username === "") {
             throw refused(
               Code.missingUsername,
               "A username is required to set a key-server password.",
               "username",
+            );
+          }
+          if (body.secondary_key_servers !== undefined && !hasSecondaryServers(env.release)) {
+            throw refused(
+              Code.secondaryNeeds9111,
+              "Support for adding secondary key servers requires an ECV of ONTAP 9.11.1 or later.",
+              "secondary_key_servers",
             );
           }
           const secondary =

@@ -288,6 +288,13 @@ class SimulatorImpl implements Simulator {
     return km?.onboard !== undefined && secretMatches(km.onboard.passphrase, passphrase);
   }
 
+  checkKeyServerPassword(keyManagerUuid: string, server: string, password: string): boolean {
+    const km = this.env.model.keyManagers.get(keyManagerUuid);
+    const n = normalizeServer(server);
+    const s = "server" in n ? km?.external?.servers.find((x) => x.server === n.server) : undefined;
+    return s?.password !== undefined && secretMatches(s.password, password);
+  }
+
   setServerHoldsKeys(keyManagerUuid: string, server: string, holds: boolean): void {
     const km = this.env.model.keyManagers.get(keyManagerUuid);
     if (!km?.external) throw new Error(`no external key manager ${keyManagerUuid}`);

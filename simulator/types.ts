@@ -120,6 +120,8 @@ export interface Simulator {
   removeVolumes(svmName?: string): void;
   /** True iff the cluster's onboard key manager currently uses this passphrase. */
   checkOnboardPassphrase(passphrase: string): boolean;
+  /** Whether key server `server` of key manager `keyManagerUuid` holds this password (a test control). */
+  checkKeyServerPassword(keyManagerUuid: string, server: string, password: string): boolean;
   /** Marks a key server as holding keys in use (it cannot be deleted while no other server holds them: 65536700). */
   setServerHoldsKeys(keyManagerUuid: string, server: string, holds: boolean): void;
   /**

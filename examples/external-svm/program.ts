@@ -9,7 +9,7 @@
  * - `primaryServer`: the key server the key manager is created with, `"host[:port]"`.
  * - `keyServers`: JSON list of additional servers: `{"server": "host[:port]", "timeout"?: 1-60, "username"?: "..."}`.
  * - `keyServerPassword` (secret, optional): the KMIP password of the servers that have a `username`
- *   (ONTAP 9.7 and later).
+ *   (ONTAP 9.6 and later).
  *
  * @packageDocumentation
  */

@@ -516,7 +516,7 @@ export class OntapClient {
    * @param minVersion - E.g. "9.7".
    * @param feature - The feature in words, plural: "key server passwords".
    * @returns The cluster info.
-   * @throws {@link OntapUnsupportedError} ("key server passwords need ONTAP 9.7 or later; ...").
+   * @throws {@link OntapUnsupportedError} ("forced removals of key servers need ONTAP 9.7 or later; ...").
    */
   async requireVersion(minVersion: string, feature: string): Promise<ClusterInfo> {
     const info = await this.clusterInfo();

@@ -54,8 +54,15 @@ export interface ClusterInfo {
  * release after 9.6 that has them is 9.7.
  */
 export const FEATURES = {
-  /** `password` in `PATCH .../key-servers/{server}`. */
-  keyServerPassword: { feature: "key server passwords", minVersion: "9.7" },
+  /**
+   * `secondary_key_servers` of a key server (clustered KMIP): "requires an ECV of ONTAP 9.11.1 or later"
+   * (65538503).
+   */
+  secondaryKeyServers: { feature: "secondary key servers", minVersion: "9.11.1" },
+  /** Key-server `timeout` -1 (wait indefinitely) and 0 (do not wait): documented from the 9.14.1 reference on. */
+  keyServerUnboundedTimeouts: { feature: "key server timeouts of -1 and 0", minVersion: "9.14" },
+  /** Key-server `create_remove_timeout`: on the 9.14.1 reference and later (not 9.12.1/9.13.1). */
+  keyServerCreateRemoveTimeout: { feature: "key server create/remove timeouts", minVersion: "9.14" },
   /** `connectivity` (expensive, on request) in key-server records. */
   keyServerConnectivity: { feature: "key server connectivity", minVersion: "9.7" },
   /** `force=true` on `DELETE .../key-servers/{server}`. */

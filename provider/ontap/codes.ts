@@ -49,6 +49,10 @@ export const OntapCode = {
   KEY_SERVER_NOT_CONFIGURED: "65536843",
   /** The key server holds keys in use that no other configured key server has. */
   KEY_SERVER_HOLDS_ONLY_COPY: "65536700",
+  /** Secondary key servers need an effective cluster version of ONTAP 9.11.1 or later. */
+  SECONDARY_SERVERS_NEED_9111: "65538503",
+  /** A secondary key server is also a primary key server of the key manager. */
+  SECONDARY_IS_A_PRIMARY: "65538502",
   /** A certificate of that name (and type) is already installed in the scope: a duplicate entry. */
   CERTIFICATE_DUPLICATE: "1",
   /** The certificate cannot be removed while an external key manager uses it. */
@@ -361,6 +365,32 @@ export const ONTAP_CODES: Readonly<Record<string, OntapCodeInfo>> = {
   "65536846": {
     meaning: "the password is missing",
     remedy: "set the key server's password together with its username",
+  },
+  // Key-server PATCH: secondary key servers (clustered KMIP)
+  "65537400": {
+    meaning: "a primary key server has too many secondary key servers",
+    remedy: "list at most 3 secondary key servers per primary",
+  },
+  "65538407": {
+    meaning: "a secondary key server is a duplicate of its primary key server",
+    remedy: "remove the primary's own address from its secondaryKeyServers",
+  },
+  "65538408": {
+    meaning: "the list of secondary key servers contains duplicates",
+    remedy: "list each secondary key server once (a server without a port means port 5696)",
+  },
+  "65538413": {
+    meaning: "a secondary key server address is not formatted correctly",
+    remedy: "write each secondary key server as host[:port]",
+  },
+  "65538502": {
+    meaning: "a secondary key server is also a primary key server",
+    remedy:
+      "a key manager's primary key server cannot be another primary's secondary: remove it from one of the two lists",
+  },
+  "65538503": {
+    meaning: "secondary key servers need an effective cluster version (every node) of ONTAP 9.11.1 or later",
+    remedy: "remove secondaryKeyServers, or upgrade every node of the cluster to ONTAP 9.11.1 or later",
   },
   "65536700": {
     meaning: "the key server holds keys in use that no other configured key server has",

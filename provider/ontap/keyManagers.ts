@@ -10,7 +10,7 @@
 
 import { z } from "zod";
 import { filterValue, type OntapClient, type WriteResult } from "./client";
-import { FEATURES } from "./cluster";
+import { FEATURES, versionAtLeast } from "./cluster";
 import { OntapBadResponseError, type OntapResponseIssue } from "./errors";
 import { apiPath, pathSegment } from "./paths";
 import { registerSecret } from "./redact";
@@ -40,6 +40,9 @@ export const KEY_MANAGER_FIELDS = [
   "external.servers.timeout",
   "external.servers.username",
 ] as const;
+
+/** The servers' secondary key servers (9.11.1+; one comma-separated string per server in this record). */
+export const KEY_MANAGER_SECONDARY_FIELD = "external.servers.secondary_key_servers";
 
 /**
  * Fields of later releases asked for on request ({@link KeyManagerReadOptions.laterFields}). `status` is
@@ -85,6 +88,8 @@ export const keyManagerServerSchema = z.looseObject({
   timeout: z.number().int().optional(),
   username: z.string().optional(),
   connectivity: keyManagerServerConnectivitySchema.optional(),
+  /** 9.11.1+: one comma-separated string here (an array in a key-server record); either is accepted. */
+  secondary_key_servers: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
 /**
@@ -173,23 +178,29 @@ export interface ListKeyManagersOptions extends KeyManagerReadOptions, KeyManage
 /**
  * The `fields` list for a read.
  *
- * @param client - The cluster (probed only when `laterFields` is set).
+ * @param client - The cluster (its cached version probe).
  * @param options - Whether later-release fields are wanted.
  */
 export async function keyManagerFields(
   client: OntapClient,
   options: KeyManagerReadOptions = {},
 ): Promise<string[]> {
+  // Secondary servers are always asked for where the release has them, so that a refresh shows them as drift.
+  const { version } = await client.clusterInfo();
+  const secondaries = versionAtLeast(version, FEATURES.secondaryKeyServers.minVersion)
+    ? [KEY_MANAGER_SECONDARY_FIELD]
+    : [];
   const configuration =
-    options.configuration === true && (await client.supports(FEATURES.keyManagerConfigurations.minVersion))
+    options.configuration === true && versionAtLeast(version, FEATURES.keyManagerConfigurations.minVersion)
       ? KEY_MANAGER_CONFIGURATION_FIELDS
       : [];
   if (!options.laterFields && !options.keyBackup && !options.health) {
-    return [...KEY_MANAGER_FIELDS, ...configuration];
+    return [...KEY_MANAGER_FIELDS, ...secondaries, ...configuration];
   }
-  if (!(await client.supports(FEATURES.keyManagerLaterFields.minVersion))) return [...KEY_MANAGER_FIELDS];
+  if (!versionAtLeast(version, FEATURES.keyManagerLaterFields.minVersion)) return [...KEY_MANAGER_FIELDS];
   const fields = [
     ...KEY_MANAGER_FIELDS,
+    ...secondaries,
     ...(options.laterFields ? KEY_MANAGER_LATER_FIELDS : []),
     ...(options.keyBackup ? ["onboard.key_backup"] : []),
     ...(options.health ? KEY_MANAGER_HEALTH_FIELDS : []),

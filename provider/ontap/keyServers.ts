@@ -12,7 +12,7 @@ import { type OntapClient, type WriteResult } from "./client";
 import { waitForJobsMentioning } from "./jobs";
 import { keyManagerPath } from "./keyManagers";
 import { pathSegment } from "./paths";
-import { FEATURES } from "./cluster";
+import { FEATURES, versionAtLeast } from "./cluster";
 import { registerSecret } from "./redact";
 
 /** Fields asked for; every release has them. */
@@ -40,6 +40,10 @@ export const keyServerRecordSchema = z.looseObject({
   server: z.string(),
   timeout: z.number().int().optional(),
   username: z.string().optional(),
+  /** 9.11.1+: an array here (one comma-separated string in a key-manager record); either is accepted. */
+  secondary_key_servers: z.union([z.string(), z.array(z.string())]).optional(),
+  /** 9.14+. */
+  create_remove_timeout: z.number().int().optional(),
   connectivity: keyServerConnectivitySchema.optional(),
 });
 
@@ -81,10 +85,21 @@ export interface KeyServerReadOptions {
 }
 
 async function keyServerFields(client: OntapClient, options: KeyServerReadOptions): Promise<string[]> {
-  if (!options.connectivity) return [...KEY_SERVER_FIELDS];
-  // ONTAP refuses a `fields` name it does not know: 9.6 has no connectivity.
-  if (!(await client.supports(FEATURES.keyServerConnectivity.minVersion))) return [...KEY_SERVER_FIELDS];
-  return [...KEY_SERVER_FIELDS, "connectivity"];
+  // ONTAP refuses a `fields` name it does not know: 9.6 has no connectivity, 9.6-9.10 no secondary servers,
+  // 9.6-9.13 no create_remove_timeout.
+  const info = await client.clusterInfo();
+  return [
+    ...KEY_SERVER_FIELDS,
+    ...(versionAtLeast(info.version, FEATURES.secondaryKeyServers.minVersion)
+      ? ["secondary_key_servers"]
+      : []),
+    ...(versionAtLeast(info.version, FEATURES.keyServerCreateRemoveTimeout.minVersion)
+      ? ["create_remove_timeout"]
+      : []),
+    ...(options.connectivity && versionAtLeast(info.version, FEATURES.keyServerConnectivity.minVersion)
+      ? ["connectivity"]
+      : []),
+  ];
 }
 
 /**
@@ -158,17 +173,23 @@ export function addKeyServers(
 
 /** Settings of one key server; omitted ones stay. */
 export interface KeyServerPatch {
-  /** I/O timeout in seconds, 1-60. */
+  /** I/O timeout in seconds: 1-60; -1 (wait indefinitely) and 0 (do not wait) from 9.14. */
   readonly timeout?: number;
   /** KMIP username. */
   readonly username?: string;
-  /** KMIP password (secret, write-only; needs ONTAP 9.7 or later). */
+  /** KMIP password (secret, write-only; in the 9.6 PATCH reference already). */
   readonly password?: string;
+  /**
+   * The complete list of secondary key servers (`host:port`, in order; `[]` removes them). ONTAP 9.11.1 or later:
+   * older releases refuse it (65538503, or 262179 where the field is unknown).
+   */
+  readonly secondaryKeyServers?: readonly string[];
+  /** Timeout of key create and remove operations, seconds, -1 to 60 (ONTAP 9.14 or later). */
+  readonly createRemoveTimeout?: number;
 }
 
 /**
- * Changes a key server's timeout, username and/or password. A password needs a later release: on 9.6 this
- * fails before sending anything, with an {@link OntapUnsupportedError}.
+ * Changes a key server's timeout, username, password and/or secondary key servers, in one PATCH.
  *
  * @param client - The cluster.
  * @param kmUuid - Key manager uuid.
@@ -182,13 +203,14 @@ export async function updateKeyServer(
   patch: KeyServerPatch,
 ): Promise<WriteResult<unknown>> {
   registerSecret(patch.password);
-  if (patch.password !== undefined) {
-    await client.requireVersion(FEATURES.keyServerPassword.minVersion, FEATURES.keyServerPassword.feature);
-  }
   return client.patch(keyServerPath(kmUuid, server), {
     ...(patch.timeout !== undefined ? { timeout: patch.timeout } : {}),
     ...(patch.username !== undefined ? { username: patch.username } : {}),
     ...(patch.password !== undefined ? { password: patch.password } : {}),
+    ...(patch.secondaryKeyServers !== undefined
+      ? { secondary_key_servers: [...patch.secondaryKeyServers] }
+      : {}),
+    ...(patch.createRemoveTimeout !== undefined ? { create_remove_timeout: patch.createRemoveTimeout } : {}),
   });
 }
 

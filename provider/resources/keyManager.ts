@@ -19,10 +19,30 @@ export interface KeyManagerServerArgs {
    * The port defaults to 5696 (KMIP). Changing it removes the old server and adds the new one (an update).
    */
   server: pulumi.Input<string>;
-  /** Seconds ONTAP waits for the server, 1-60. Default 25. Changing it is an in-place update (one PATCH). */
+  /**
+   * Seconds ONTAP waits for the server: 1-60 on every release; -1 (wait indefinitely) and 0 (do not wait) need
+   * ONTAP 9.14 or later (on an older cluster the preview fails, naming the release). Default 25. Changing it is
+   * an in-place update (one PATCH).
+   */
   timeout?: pulumi.Input<number>;
   /** KMIP username. Default "" (none). Changing it is an in-place update (one PATCH). */
   username?: pulumi.Input<string>;
+  /**
+   * Secondary key servers of this primary (clustered KMIP; ONTAP 9.11.1 or later), `host[:port]` each, written
+   * like `server` (port 5696 by default) and compared after the same normalisation. Order counts: when the
+   * primary does not answer, ONTAP tries the secondaries in this order. At most 3; none may be the primary itself,
+   * another primary of the key manager, or listed twice. Default none. Changing it is an in-place update (one
+   * PATCH of this server with the whole list; removing them sends an empty list). On an older cluster the
+   * preview fails, naming the release, before anything changes.
+   */
+  secondaryKeyServers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Seconds ONTAP waits for the server in key create and remove operations: -1 (indefinitely) to 60, 0 does not
+   * wait. ONTAP 9.14 or later (on an older cluster the preview fails naming the release before
+   * any write). Default: not managed, ONTAP keeps its own value and it is never compared (the reference documents
+   * no default). Changing it is an in-place update (one PATCH); removing it stops managing it (no call).
+   */
+  createRemoveTimeout?: pulumi.Input<number>;
 }
 
 /** External (KMIP) key management settings. */
@@ -113,6 +133,10 @@ export interface KeyManagerServerOutput {
   timeout: number;
   /** KMIP username ("" for none). */
   username: string;
+  /** Secondary key servers, canonical `host:port`, in ONTAP's order; undefined when there are none. */
+  secondaryKeyServers?: string[];
+  /** Seconds for key create and remove operations, when the program sets it (not refreshed: see the README). */
+  createRemoveTimeout?: number;
 }
 
 /**

@@ -25,15 +25,33 @@ export interface KeyServerArgs {
    */
   server: pulumi.Input<string>;
   /**
-   * Seconds ONTAP waits for the server, 1-60. Default 25. Changing it is an in-place update (one PATCH); a
-   * non-default value at create is one PATCH after the POST (ONTAP's POST takes the address only).
+   * Seconds ONTAP waits for the server: 1-60 on every release; -1 (wait indefinitely) and 0 (do not wait) need
+   * ONTAP 9.14 or later (on an older cluster the preview, or the create, fails naming the release before any
+   * write). Default 25. Changing it is an in-place update (one PATCH); a non-default value at create is one
+   * PATCH after the POST (ONTAP's POST takes the address only).
    */
   timeout?: pulumi.Input<number>;
   /** KMIP username. Default "" (none). Changing it is an in-place update (one PATCH). */
   username?: pulumi.Input<string>;
   /**
-   * KMIP password; needs `username` and ONTAP 9.7 or later (on 9.6 the create or update fails before changing
-   * anything). Always stored as a secret, even when given as a plain string. ONTAP never shows it, so a password
+   * Secondary key servers of this primary (clustered KMIP; ONTAP 9.11.1 or later), `host[:port]` each, written
+   * like `server` (port 5696 by default) and compared after the same normalisation. Order counts: when the
+   * primary does not answer, ONTAP tries the secondaries in this order. At most 3; none may be the primary itself,
+   * another primary of the key manager, or listed twice. Default none. Changing it is an in-place update (one
+   * PATCH of this server with the whole list; removing them sends an empty list). At create it
+   * rides on the PATCH after the POST. On an older cluster the preview (or the create) fails, naming the
+   * release, before anything changes.
+   */
+  secondaryKeyServers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Seconds ONTAP waits for the server in key create and remove operations: -1 (indefinitely) to 60, 0 does not
+   * wait. ONTAP 9.14 or later (on an older cluster the preview, or the create, fails naming the release before
+   * any write). Default: not managed, ONTAP keeps its own value and it is never compared (the reference documents
+   * no default). Changing it is an in-place update (one PATCH); removing it stops managing it (no call).
+   */
+  createRemoveTimeout?: pulumi.Input<number>;
+  /**
+   * KMIP password; needs `username` (ONTAP 9.6 and later: the 9.6 PATCH reference documents it). Always stored as a secret, even when given as a plain string. ONTAP never shows it, so a password
    * changed outside Pulumi is not detected. ONTAP cannot clear a password, so removing it from the program
    * fails at preview (unless the KeyServer is being replaced); a new value changes it with one PATCH.
    */
@@ -79,6 +97,10 @@ export class KeyServer extends pulumi.dynamic.Resource {
   declare public readonly timeout: pulumi.Output<number>;
   /** KMIP username ("" for none). */
   declare public readonly username: pulumi.Output<string>;
+  /** Secondary key servers, canonical `host:port`, in ONTAP's order; undefined when there are none. */
+  declare public readonly secondaryKeyServers: pulumi.Output<string[] | undefined>;
+  /** Seconds for key create and remove operations, as ONTAP holds it; undefined when not managed. */
+  declare public readonly createRemoveTimeout: pulumi.Output<number | undefined>;
   /** The password last applied (a secret); undefined when none was set. */
   declare public readonly password: pulumi.Output<string | undefined>;
   /** Whether an existing server may be taken over. */
@@ -124,6 +146,8 @@ export class KeyServer extends pulumi.dynamic.Resource {
         server: args.server,
         timeout: args.timeout,
         username: args.username,
+        secondaryKeyServers: args.secondaryKeyServers,
+        createRemoveTimeout: args.createRemoveTimeout,
         // Secret whatever the caller passed, so the engine keeps the password encrypted in state and hidden in diffs.
         password: password === undefined ? undefined : pulumi.secret(password),
         adopt: args.adopt,

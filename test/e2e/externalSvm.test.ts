@@ -1,7 +1,7 @@
 /**
  * End to end with the real Pulumi engine: examples/external-svm, an SVM's external key manager that lists one
- * server (`serverManagement: "listed"`) plus two `KeyServer` resources, on both release behaviours (a KMIP
- * password only where ONTAP supports one, 9.7 and later). Out-of-band changes made through ONTAP's API are found
+ * server (`serverManagement: "listed"`) plus two `KeyServer` resources, on both release behaviours, with a KMIP
+ * username and password (the 9.6 PATCH reference documents them already). Out-of-band changes made through ONTAP's API are found
  * by `preview --refresh`, which must name exactly the resources concerned, and healed by `up --refresh`.
  */
 import type { ConfigMap } from "@pulumi/pulumi/automation";
@@ -27,7 +27,7 @@ interface Case {
 }
 
 describe.each<Case>([
-  { release: "9.6", credentials: false },
+  { release: "9.6", credentials: true },
   { release: "9.13", credentials: true },
 ])("SVM key manager with KeyServer resources, ONTAP $release", ({ release, credentials }) => {
   const projectDir = exampleDir("external-svm");

@@ -130,7 +130,7 @@ test("check and diff: normalised inputs, the password still secret, no call to O
     [PROVIDER_KEY]: captured.providerText,
   });
 
-  const bad = await host.check(captured.urn, {}, props({ timeout: 0, username: "" }));
+  const bad = await host.check(captured.urn, {}, props({ timeout: -2, username: "" }));
   expect(bad.failures.map((f) => f.property).sort()).toEqual(["timeout"]);
 
   const olds = unwrapSecretsIn(inputs);

@@ -21,7 +21,7 @@ import {
   getClient,
   isOutcomeUnknown,
   resolveConnection,
-  updateKeyServer,
+  deleteKeyServer,
 } from "../../provider/ontap";
 import { FAST, captureStderr, eventually, rejectionOf, settingsFor } from "./helpers";
 
@@ -507,16 +507,15 @@ describe("version probe and connection reuse", () => {
 
   test("features are gated by release with a clear error, before anything is sent", async () => {
     const client = getClient(settingsFor(sim), FAST);
+    // (Key-server passwords are not gated: the 9.6 PATCH reference documents them.)
     const err = await rejectionOf(
-      updateKeyServer(client, "00000000-0000-4000-8000-000000000000", "10.0.0.5:5696", {
-        password: "kmip-password",
-      }),
+      deleteKeyServer(client, "00000000-0000-4000-8000-000000000000", "10.0.0.5:5696", { force: true }),
     );
     expect(err).toBeInstanceOf(OntapUnsupportedError);
     expect((err as Error).message).toMatch(
-      /^key server passwords need ONTAP 9\.7 or later; 127\.0\.0\.1:\d+ runs ONTAP 9\.6\.0\./,
+      /^forced removals of key servers need ONTAP 9\.7 or later; 127\.0\.0\.1:\d+ runs ONTAP 9\.6\.0\./,
     );
-    expect(sim.requestLog().filter((e) => e.method === "PATCH")).toHaveLength(0);
+    expect(sim.requestLog().filter((e) => e.method === "DELETE")).toHaveLength(0);
   });
 
   test("requests in flight share a bounded pool of kept-alive connections", async () => {

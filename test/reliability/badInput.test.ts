@@ -177,8 +177,8 @@ const KM_CASES: Omit<Case, "impl">[] = [
   },
   // per-server settings
   {
-    name: "timeout 0",
-    inputs: server({ server: "10.0.0.1", timeout: 0 }),
+    name: "timeout -2",
+    inputs: server({ server: "10.0.0.1", timeout: -2 }),
     field: "external.servers[0].timeout",
   },
   {
@@ -295,8 +295,13 @@ const KS_CASES: Omit<Case, "impl">[] = [
   { name: "KeyServer port 99999", inputs: { keyManager: KM_UUID, server: "ks:99999" }, field: "server" },
   { name: "KeyServer bad IPv6", inputs: { keyManager: KM_UUID, server: "[::1:5696" }, field: "server" },
   {
-    name: "KeyServer timeout -1",
-    inputs: { keyManager: KM_UUID, server: "10.0.0.1", timeout: -1 },
+    name: "KeyServer secondary server that is its primary",
+    inputs: { keyManager: KM_UUID, server: "10.0.0.1", secondaryKeyServers: ["10.0.0.1:5696"] },
+    field: "secondaryKeyServers[0]",
+  },
+  {
+    name: "KeyServer timeout -2",
+    inputs: { keyManager: KM_UUID, server: "10.0.0.1", timeout: -2 },
     field: "timeout",
   },
   {

@@ -217,10 +217,10 @@ describe.each(["9.6", "9.13"])("KeyManager provider against ONTAP %s", (version)
         /"external\.servers\[0\]:.*port must be an integer from 1 to 65535/,
       );
       expect(await failures({ external: external([{ server: "10.0.0.3", timeout: 61 }]) })).toMatch(
-        /"external\.servers\[0\]\.timeout:.*1 to 60/,
+        /"external\.servers\[0\]\.timeout:.*-1 to 60/,
       );
-      expect(await failures({ external: external([{ server: "10.0.0.3", timeout: 0 }]) })).toMatch(
-        /"external\.servers\[0\]\.timeout:.*1 to 60/,
+      expect(await failures({ external: external([{ server: "10.0.0.3", timeout: -2 }]) })).toMatch(
+        /"external\.servers\[0\]\.timeout:.*-1 to 60/,
       );
       // A passphrase typed into the wrong place is not printed back either.
       expect(await failures({ passphrase: secretish, onboard: { passphrase: PASSPHRASE } })).toContain(

@@ -53,7 +53,7 @@ describe("check", () => {
   test("the model's failures pass through; a bad password is reported without property or value", async () => {
     const { failures = [] } = await ks.check(
       {},
-      { keyManager: "km1", server: "a", timeout: 0, password: 42 },
+      { keyManager: "km1", server: "a", timeout: -2, password: 42 },
     );
     expect(failures.map((f) => f.property).sort()).toEqual(["", "keyManager", "timeout"]);
     expect(failures.find((f) => f.property === "")?.reason).toMatch(/^password: /);

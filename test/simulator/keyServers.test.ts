@@ -225,25 +225,64 @@ describe("PATCH", () => {
     ]);
   });
 
-  test("65536843 for a server not configured; 262185 timeout range; 262196 server; 262190 empty; password unknown on 9.6", async () => {
+  test("65536843 for a server not configured; 262185 timeout range; 262196 server; 262190 empty", async () => {
     const km = await externalKm();
     expectError(await c.patch(ks(km, "10.0.0.2"), { timeout: 30 }), 400, "65536843");
     expectError(await c.patch(ks(km, "10.0.0.1"), { timeout: 0 }), 400, "262185", "timeout");
     expectError(await c.patch(ks(km, "10.0.0.1"), { timeout: 61 }), 400, "262185", "timeout");
     expectError(await c.patch(ks(km, "10.0.0.1"), { server: "10.0.0.3" }), 400, "262196", "server");
     expectError(await c.patch(ks(km, "10.0.0.1"), {}), 400, "262190");
-    expectError(
-      await c.patch(ks(km, "10.0.0.1"), { username: "u", password: "secret-pw" }),
-      400,
-      "262179",
-      "password",
-    );
+    // 9.6 documents `password` on this PATCH (with 65536845/65536846): tested in "password on 9.6" below.
     expectError(await c.patch(`${ks(km, "10.0.0.1")}?force=true`, { timeout: 30 }), 400, "262179", "force");
     expectError(
       await c.patch(ks("00000000-0000-0000-0000-000000000000", "10.0.0.1"), { timeout: 30 }),
       404,
       "4",
     );
+  });
+});
+
+describe("PATCH password on 9.6", () => {
+  // ontap-restapi-96/patch-security-key-managers-key-servers-.html: `password` in the body, 65536845 missing
+  // username, 65536846 missing password.
+  test("username and password in one PATCH: 200, the password kept (write-only), never returned", async () => {
+    const km = await externalKm();
+    expect((await c.patch(ks(km, "10.0.0.1"), { username: "kmip", password: "secret-pw" })).status).toBe(200);
+    expect(sim.checkKeyServerPassword(km, "10.0.0.1", "secret-pw")).toBe(true);
+    expect(sim.checkKeyServerPassword(km, "10.0.0.1", "other")).toBe(false);
+    const r = await c.get(`${ks(km, "10.0.0.1")}?fields=*`);
+    expect(r.body.username).toBe("kmip");
+    expect(JSON.stringify(r.body)).not.toContain("secret-pw");
+    expectError(await c.get(`${ks(km, "10.0.0.1")}?fields=password`), 400, "262249");
+    // A new password alone, once the username is set.
+    expect((await c.patch(ks(km, "10.0.0.1"), { password: "next-pw" })).status).toBe(200);
+    expect(sim.checkKeyServerPassword(km, "10.0.0.1", "next-pw")).toBe(true);
+  });
+
+  test("65536845 without a username, 65536846 for an empty password; nothing applied", async () => {
+    const km = await externalKm();
+    expectError(await c.patch(ks(km, "10.0.0.1"), { password: "secret-pw" }), 400, "65536845", "username");
+    expectError(
+      await c.patch(ks(km, "10.0.0.1"), { username: "kmip", password: "" }),
+      400,
+      "65536846",
+      "password",
+    );
+    const r = await c.get(ks(km, "10.0.0.1"));
+    expect(r.body.username).toBe("");
+    expect(sim.checkKeyServerPassword(km, "10.0.0.1", "")).toBe(false);
+  });
+
+  test("secondary_key_servers is unknown on 9.6 (262179); timeout keeps 1-60", async () => {
+    const km = await externalKm();
+    expectError(
+      await c.patch(ks(km, "10.0.0.1"), { secondary_key_servers: ["10.0.0.9"] }),
+      400,
+      "262179",
+      "secondary_key_servers",
+    );
+    expectError(await c.get(`${ks(km, "10.0.0.1")}?fields=secondary_key_servers`), 400, "262197");
+    expectError(await c.patch(ks(km, "10.0.0.1"), { timeout: -1 }), 400, "262185", "timeout");
   });
 });
 

@@ -56,7 +56,6 @@ import {
   type KeyManagerState,
   type OnboardOutputs,
   buildKeyManagerOutputs,
-  canonicalServerAddress,
   certificateRefsToResolve,
   checkKeyManager,
   desiredKeyManagerState,
@@ -87,6 +86,8 @@ import {
   planKeyManagerCreate,
   planKeyManagerUpdate,
   readKeyManager,
+  serverPatchOf,
+  serverSettingsFromRecord,
 } from "../model";
 import { clientFor, connectionFailures } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
@@ -100,6 +101,7 @@ import {
   scopeLock,
 } from "./glue";
 import { withLock } from "./locks";
+import { gatedUses, requireServerFeatures, secondaryRefusal } from "./serverFeatures";
 import { assertBounded, settle, settleCheck } from "./settle";
 
 /** Stores the stack config (connection settings and credentials); see `setConfig`. */
@@ -146,6 +148,8 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
       if (replacesModeOnly(outcome) && (await switchesInPlace(previous, inputs))) {
         outcome = asModeSwitch(outcome);
       }
+      // Before the engine deletes (a replacement) or anything is written: the release must have what is asked for.
+      if (outcome.changes && !isUnknown(inputs.profile)) await requireServerReleases(inputs);
       if (outcome.replaces.length > 0) {
         outcome = await settleSvmRename(previous, inputs, outcome);
         if (outcome.replaces.length > 0) await proveReplacement(previous, inputs);
@@ -155,6 +159,19 @@ export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic
     olds,
     news,
   );
+}
+
+/** The release-gated settings of a KeyManager's servers (secondary servers, timeouts -1/0, createRemoveTimeout). */
+function serverUses(inputs: CheckedKeyManagerInputs | KeyManagerInputs): ReturnType<typeof gatedUses> {
+  const ext = inputs.external;
+  if (ext === undefined || isUnknown(ext) || isUnknown(ext.servers)) return [];
+  return gatedUses(ext.servers, (s) => `external.servers[${s}].`);
+}
+
+/** Fails when the cluster's release lacks a server setting of the inputs (no call when none is used). */
+async function requireServerReleases(inputs: CheckedKeyManagerInputs | KeyManagerInputs): Promise<void> {
+  const uses = serverUses(inputs);
+  if (uses.length > 0) await requireServerFeatures(clientFor(inputs.profile), uses);
 }
 
 /**
@@ -361,9 +378,8 @@ async function runSteps(
         await deleteKeyServer(client, uuid, step.server);
         break;
       case "patchServer":
-        await updateKeyServer(client, uuid, step.server, {
-          ...(step.timeout !== undefined ? { timeout: step.timeout } : {}),
-          ...(step.username !== undefined ? { username: step.username } : {}),
+        await updateKeyServer(client, uuid, step.server, serverPatchOf(step)).catch((err: unknown) => {
+          throw secondaryRefusal(err, `key server ${step.server}`) ?? err;
         });
         break;
       case "rotatePassphrase":
@@ -505,6 +521,7 @@ export function create(news: unknown): Promise<dynamic.CreateResult> {
 async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const inputs = known(news);
   const client = clientFor(inputs.profile);
+  await requireServerReleases(inputs);
   return withLock(scopeLock(inputs), () => createIn(client, inputs));
 }
 
@@ -723,6 +740,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
   const client = clientFor(inputs.profile);
   // The key manager's UUID; the resource id differs only for a create that was pending (recorded under its job).
   const id = previous.uuid;
+  await requireServerReleases(inputs);
   return withLock(keyManagerLock(id), async () => {
     if (previous.createJob !== undefined) return finishPendingCreate(client, previous, inputs);
     if (previous.profile !== inputs.profile) await proveSameKeyManager(client, previous, inputs);
@@ -762,11 +780,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
       current = {
         external: {
           ...previous.external,
-          servers: servers.map((s) => ({
-            server: canonicalServerAddress(s.server),
-            timeout: s.timeout ?? 25,
-            username: s.username ?? "",
-          })),
+          servers: servers.map(serverSettingsFromRecord),
         },
       };
     }

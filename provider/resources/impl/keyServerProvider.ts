@@ -11,14 +11,7 @@
  */
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import {
-  FEATURES,
-  OntapNotFoundError,
-  OntapUnsupportedError,
-  isOutcomeUnknown,
-  waitForKeyServerJobs,
-  OntapCode,
-} from "../../ontap";
+import { FEATURES, OntapNotFoundError, isOutcomeUnknown, waitForKeyServerJobs, OntapCode } from "../../ontap";
 import type { OntapClient } from "../../ontap/client";
 import {
   type KeyServerRecord,
@@ -50,6 +43,7 @@ import {
   passwordRemovalFailures,
   previousConnectivity,
   readKeyServer,
+  isUnknown,
 } from "../model";
 import { clientFor, connectionFailures } from "./connection";
 import { PartialStateError, hasOntapCode, keepingSerializedProvider, messageOf } from "./failures";
@@ -63,6 +57,7 @@ import {
   profileOf,
 } from "./glue";
 import { withLock } from "./locks";
+import { gatedUses, requireServerFeatures, secondaryRefusal } from "./serverFeatures";
 import { assertBounded, settle, settleCheck } from "./settle";
 
 /** Stores the stack config (connection settings and credentials); see `setConfig`. */
@@ -88,17 +83,28 @@ function known(news: unknown): KeyServerInputs {
 }
 
 /**
- * Previous outputs compared with checked inputs. No network calls. `connectivity` is not an input and never
- * makes a diff.
+ * Previous outputs compared with checked inputs. No network calls, except the cached version probe when a
+ * change sets secondary servers, a timeout of -1 or 0 or `createRemoveTimeout`: a release without them fails
+ * here, in preview, naming the release it needs. `connectivity` is not an input and never makes a diff.
  */
 export function diff(_id: string, olds: unknown, news: unknown): Promise<dynamic.DiffResult> {
   return settle(
     "KeyServer diff",
-    () => {
+    async () => {
       const inputs = checked(news);
       const removal = passwordRemovalFailures(olds, inputs);
       if (removal.length > 0) throw new Error(`invalid KeyServer inputs: ${removal[0]!.reason}`);
-      return diffResult(diffKeyServer(parseKeyServerOutputs(olds), inputs));
+      const outcome = diffKeyServer(parseKeyServerOutputs(olds), inputs);
+      const uses = gated(inputs);
+      if (
+        outcome.replaces.length === 0 &&
+        uses.length > 0 &&
+        !isUnknown(inputs.profile) &&
+        outcome.updates.some((u) => ["secondaryKeyServers", "timeout", "createRemoveTimeout"].includes(u))
+      ) {
+        await requireServerFeatures(clientFor(inputs.profile), uses);
+      }
+      return diffResult(outcome);
     },
     olds,
     news,
@@ -138,23 +144,14 @@ function describe(keyManager: string, server: string): string {
   return `key server ${server} of key manager ${keyManager}`;
 }
 
-/** Fails before any write when the cluster's release cannot store a key server password. */
-async function requirePasswordSupport(
-  client: OntapClient,
-  keyManager: string,
-  server: string,
-): Promise<void> {
-  try {
-    await client.requireVersion(FEATURES.keyServerPassword.minVersion, FEATURES.keyServerPassword.feature);
-  } catch (err) {
-    if (!(err instanceof OntapUnsupportedError)) throw err;
-    throw new Error(
-      `the password of ${describe(keyManager, server)} cannot be set: ${err.feature} need ONTAP ` +
-        `${err.requiredVersion} or later, and ${err.target ?? "the cluster"} runs ONTAP ${err.actualVersion}. ` +
-        `Nothing was changed. Fix: remove \`password\` from the KeyServer, or upgrade the cluster.`,
-      { cause: err },
-    );
-  }
+/** The release-gated settings of a KeyServer's inputs (secondary servers, timeouts -1/0, createRemoveTimeout). */
+function gated(inputs: CheckedKeyServerInputs): ReturnType<typeof gatedUses> {
+  return gatedUses([inputs], () => "");
+}
+
+/** Why a key-server write failed, in words: ONTAP's refusal of secondary servers explained, else its message. */
+function said(err: unknown, keyManager: string, server: string): string {
+  return messageOf(secondaryRefusal(err, describe(keyManager, server)) ?? err);
 }
 
 /**
@@ -179,7 +176,7 @@ async function converge(
     } catch (err) {
       throw new PartialStateError(
         `${what} ${describe(inputs.keyManager, inputs.server)} but could not apply its settings: ` +
-          `${messageOf(err)} It is recorded in the stack; run \`pulumi up\` again to finish.`,
+          `${said(err, inputs.keyManager, inputs.server)} It is recorded in the stack; run \`pulumi up\` again to finish.`,
         keyServerId(inputs.keyManager, inputs.server),
         outputsRecord(current),
         err,
@@ -281,7 +278,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
   const id = keyServerId(keyManager, server);
   const client = clientFor(inputs.profile);
   return withLock(keyManagerLock(keyManager), async () => {
-    if (inputs.password !== undefined) await requirePasswordSupport(client, keyManager, server);
+    await requireServerFeatures(client, gated(inputs));
     const existing = await readServer(client, keyManager, server);
     if (existing) {
       if (!inputs.adopt) throw alreadyThere(inputs);
@@ -310,8 +307,9 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
       try {
         await updateKeyServer(client, keyManager, server, plan.patch);
       } catch (err) {
+        const { secondaryKeyServers: _notYet, createRemoveTimeout: _neither, ...posted } = outputs;
         let added = withoutPassword({
-          ...outputs,
+          ...posted,
           timeout: DEFAULT_SERVER_TIMEOUT,
           username: DEFAULT_SERVER_USERNAME,
         });
@@ -324,7 +322,7 @@ async function createResource(news: unknown): Promise<dynamic.CreateResult> {
         }
         throw new PartialStateError(
           `added ${describe(keyManager, server)} but could not apply its settings${plan.patch.password !== undefined ? " and password" : ""}: ` +
-            `${messageOf(err)} It is recorded in the stack as ONTAP holds it; run \`pulumi up\` again to ` +
+            `${said(err, keyManager, server)} It is recorded in the stack as ONTAP holds it; run \`pulumi up\` again to ` +
             `apply them.`,
           id,
           outputsRecord(added),
@@ -351,9 +349,12 @@ function updateFailure(err: unknown, keyManager: string, server: string): Error 
     ? "It may or may not have been applied; the stack keeps the previous settings and the next `pulumi up` " +
       "sends the change again."
     : "Nothing was changed; the stack keeps the previous settings.";
-  return new Error(`could not update ${describe(keyManager, server)}: ${messageOf(err)} ${outcome}`, {
-    cause: err,
-  });
+  return new Error(
+    `could not update ${describe(keyManager, server)}: ${said(err, keyManager, server)} ${outcome}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** See {@link updateResource}; a partial state keeps the serialized provider (see `keepingSerializedProvider`). */
@@ -416,7 +417,7 @@ async function updateResource(_id: string, olds: unknown, news: unknown): Promis
   if (!patch && !profileChanged) return { outs };
   const client = clientFor(inputs.profile);
   return withLock(keyManagerLock(keyManager), async () => {
-    if (patch?.password !== undefined) await requirePasswordSupport(client, keyManager, server);
+    if (patch) await requireServerFeatures(client, gated(inputs));
     if (profileChanged) await proveReachable(client, inputs, previous);
     if (!patch) return { outs };
     try {

@@ -38,14 +38,14 @@
  *   that case: old and new are different ONTAP objects, and adding the new server before removing the old one
  *   keeps keys reachable (at 4 servers the create fails; the user removes a server first). With no replacing
  *   property (`pulumi up --replace`), delete-first, since both would be the same server.
- * - Update: `timeout`, `username`, `password`, `profile`. Nothing: `adopt`.
+ * - Update: `timeout`, `username`, `secondaryKeyServers` (order counts), `password`, `profile`. Nothing: `adopt`.
  *
  * @packageDocumentation
  */
 
 import type { CheckedKeyManagerInputs, KeyManagerOutputs } from "./keyManagerModel";
 import type { CheckedKeyServerInputs, KeyServerOutputs } from "./keyServerModel";
-import type { KeyServerSettings } from "./servers";
+import { type KeyServerSettings, sameSecondaries } from "./servers";
 import { containsUnknown, isUnknown } from "./unknown";
 
 /**
@@ -214,9 +214,17 @@ export function replacesModeOnly(outcome: DiffOutcome): boolean {
 /** Diffs a `KeyServer`: previous outputs against checked inputs. See the module documentation for the rules. */
 export function diffKeyServer(olds: KeyServerOutputs, news: CheckedKeyServerInputs): DiffOutcome {
   const replaces = (["keyManager", "server"] as const).filter((k) => differs(news[k], olds[k]));
-  const updates = (["timeout", "username", "password", "profile"] as const).filter((k) =>
-    differs(news[k], olds[k]),
-  );
+  const updates: string[] = (
+    ["timeout", "username", "createRemoveTimeout", "password", "profile"] as const
+  ).filter((k) => differs(news[k], olds[k]));
+  const secondaries = news.secondaryKeyServers;
+  if (
+    isUnknown(secondaries) ||
+    secondaries?.some(isUnknown) ||
+    !sameSecondaries(secondaries, olds.secondaryKeyServers)
+  ) {
+    updates.push("secondaryKeyServers");
+  }
   return {
     changes: replaces.length > 0 || updates.length > 0,
     replaces: [...replaces],

@@ -56,9 +56,13 @@ import {
   MAX_SERVER_TIMEOUT,
   MIN_SERVER_TIMEOUT,
   type KeyServerSettings,
-  canonicalServerAddress,
   parseServerAddress,
+  canonicalServerAddress,
+  carryCreateRemoveTimeout,
+  secondaryProblems,
+  serverSettingsFromRecord,
   sortServerEntries,
+  withSecondaries,
 } from "./servers";
 import { type MaybeUnknown, UNKNOWN, containsUnknown, isUnknown } from "./unknown";
 import type { KeyServerConnectivity } from "./keyServerModel";
@@ -233,8 +237,11 @@ export type RefreshedKeyManagerInputs = Omit<KeyManagerInputs, "onboard"> & {
 // check
 
 const PASSPHRASE_LENGTH = "must be 32 to 256 characters long";
-const TIMEOUT = `must be an integer from ${MIN_SERVER_TIMEOUT} to ${MAX_SERVER_TIMEOUT} (seconds)`;
-const SERVER_ENTRY = "must be a server address (host[:port]) or an object {server, timeout?, username?}";
+const TIMEOUT =
+  `must be an integer from ${MIN_SERVER_TIMEOUT} to ${MAX_SERVER_TIMEOUT} (seconds; -1 waits indefinitely and 0 ` +
+  `does not wait, both need ONTAP 9.14 or later)`;
+const SERVER_ENTRY =
+  "must be a server address (host[:port]) or an object {server, timeout?, username?, secondaryKeyServers?}";
 
 const passphraseSchema = stringSchema()
   .min(32, { error: PASSPHRASE_LENGTH })
@@ -259,20 +266,64 @@ export const serverTimeoutSchema = z
 /** A key server username (`""` for none). */
 export const serverUsernameSchema = stringSchema();
 
+const CREATE_REMOVE_TIMEOUT =
+  `must be an integer from ${MIN_SERVER_TIMEOUT} to ${MAX_SERVER_TIMEOUT} (seconds; -1 waits indefinitely, 0 ` +
+  `does not wait; needs ONTAP 9.14 or later)`;
+
+/** A key server's timeout for key create and remove operations, in seconds (9.14+). */
+export const createRemoveTimeoutSchema = z
+  .number({ error: CREATE_REMOVE_TIMEOUT })
+  .int({ error: CREATE_REMOVE_TIMEOUT })
+  .min(MIN_SERVER_TIMEOUT, { error: CREATE_REMOVE_TIMEOUT })
+  .max(MAX_SERVER_TIMEOUT, { error: CREATE_REMOVE_TIMEOUT });
+
+/**
+ * Secondary key servers of one primary: addresses canonicalised like primaries, order kept (ONTAP tries them in
+ * order). Rules that need the primary are checked by {@link secondaryFailures}.
+ */
+export const secondaryKeyServersSchema = z.array(unknownOr(serverAddressSchema), requiredOr(messages.list));
+
+/**
+ * Issues of a server's secondary list against its primary and the other primaries (when all are known), as
+ * {path, message} relative to the server entry.
+ */
+export function secondaryIssues(
+  primary: unknown,
+  secondaries: unknown,
+  otherPrimaries: readonly unknown[] = [],
+): { message: string; path: PropertyKey[] }[] {
+  if (typeof primary !== "string" || isUnknown(primary) || !Array.isArray(secondaries)) return [];
+  const known = secondaries.filter((s): s is string => typeof s === "string" && !isUnknown(s));
+  if (known.length !== secondaries.length) return [];
+  const others = otherPrimaries.filter((p): p is string => typeof p === "string" && !isUnknown(p));
+  return secondaryProblems(primary, known, others).map((p) => ({
+    message: p.reason,
+    path: p.index === undefined ? ["secondaryKeyServers"] : ["secondaryKeyServers", p.index],
+  }));
+}
+
 const serverObjectSchema = z
   .strictObject(
     {
       server: unknownOr(serverAddressSchema),
       timeout: unknownOr(serverTimeoutSchema).optional(),
       username: unknownOr(serverUsernameSchema).optional(),
+      secondaryKeyServers: unknownOr(secondaryKeyServersSchema).optional(),
+      createRemoveTimeout: unknownOr(createRemoveTimeoutSchema).optional(),
     },
     { error: SERVER_ENTRY },
   )
-  .transform((s): MaybeUnknown<KeyServerSettings> => ({
-    server: s.server,
-    timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
-    username: s.username ?? DEFAULT_SERVER_USERNAME,
-  }));
+  .transform((s): MaybeUnknown<KeyServerSettings> => {
+    const settings = {
+      server: s.server,
+      timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
+      username: s.username ?? DEFAULT_SERVER_USERNAME,
+      ...(s.createRemoveTimeout !== undefined ? { createRemoveTimeout: s.createRemoveTimeout } : {}),
+    };
+    // Unknown (preview) stays in place; a known empty list is the default and is left out.
+    if (isUnknown(s.secondaryKeyServers)) return { ...settings, secondaryKeyServers: s.secondaryKeyServers };
+    return withSecondaries(settings, s.secondaryKeyServers);
+  });
 
 const serverEntrySchema = z.unknown().transform((value, ctx): MaybeUnknown<KeyServerSettings> => {
   if (typeof value === "string") {
@@ -302,6 +353,13 @@ const serversSchema = z
       const first = firstIndex.get(address);
       if (first === undefined) firstIndex.set(address, i);
       else addIssue(ctx, `is the same key server as entry [${first}] (${address})`, [i]);
+    });
+    servers.forEach((entry, i) => {
+      if (isUnknown(entry)) return;
+      const others = servers.filter((_, j) => j !== i).map((o) => (isUnknown(o) ? o : o.server));
+      for (const issue of secondaryIssues(entry.server, entry.secondaryKeyServers, others)) {
+        addIssue(ctx, issue.message, [i, ...issue.path]);
+      }
     });
   })
   .transform((servers) => sortServerEntries(servers));
@@ -638,11 +696,7 @@ export function keyManagerInputsFromOutputs(outputs: KeyManagerOutputs): Refresh
 }
 
 function recordServers(record: KeyManagerRecord): KeyServerSettings[] {
-  return (record.external?.servers ?? []).map((s) => ({
-    server: canonicalServerAddress(s.server),
-    timeout: s.timeout ?? DEFAULT_SERVER_TIMEOUT,
-    username: s.username ?? DEFAULT_SERVER_USERNAME,
-  }));
+  return (record.external?.servers ?? []).map(serverSettingsFromRecord);
 }
 
 /**
@@ -733,6 +787,8 @@ function readExternal(record: KeyManagerRecord, previous: KeyManagerOutputs | un
     const owned = new Set((before?.servers ?? []).map((s) => s.server));
     servers = servers.filter((s) => owned.has(s.server));
   }
+  // A key-manager record has no create_remove_timeout: what the state holds for a server stays.
+  servers = servers.map((s) => carryCreateRemoveTimeout(s, before?.servers));
   return {
     clientCertificate,
     clientCertificateUuid: state.clientCertificateUuid,
@@ -944,7 +1000,13 @@ function sortByServer(entries: Record<string, unknown>[]): Record<string, unknow
 // ---------------------------------------------------------------------------------------------------------------
 // state parsing
 
-const keyServerSettingsSchema = z.object({ server: z.string(), timeout: z.number(), username: z.string() });
+const keyServerSettingsSchema = z.object({
+  server: z.string(),
+  timeout: z.number(),
+  username: z.string(),
+  secondaryKeyServers: z.array(z.string()).optional(),
+  createRemoveTimeout: z.number().optional(),
+});
 
 const keyManagerOutputsSchema = z.object({
   uuid: z.string().min(1),

@@ -18,6 +18,7 @@ import type { KeyServerRecord } from "../../ontap/keyServers";
 import {
   type CheckFailure,
   type CheckResult,
+  addIssue,
   type FailureAddressing,
   parseStoredOutputs,
   issuesToFailures,
@@ -28,12 +29,21 @@ import {
   unknownOr,
 } from "./check";
 import { isUuid } from "./certificates";
-import { serverAddressSchema, serverTimeoutSchema, serverUsernameSchema } from "./keyManagerModel";
+import {
+  createRemoveTimeoutSchema,
+  secondaryIssues,
+  secondaryKeyServersSchema,
+  serverAddressSchema,
+  serverTimeoutSchema,
+  serverUsernameSchema,
+} from "./keyManagerModel";
 import {
   DEFAULT_SERVER_TIMEOUT,
   DEFAULT_SERVER_USERNAME,
   canonicalServerAddress,
   parseServerAddress,
+  serverSettingsFromRecord,
+  withSecondaries,
   type KeyServerSettings,
   type ParseResult,
 } from "./servers";
@@ -67,17 +77,28 @@ const keyServerInputsSchema = z
     server: unknownOr(serverAddressSchema),
     timeout: unknownOr(serverTimeoutSchema).optional(),
     username: unknownOr(serverUsernameSchema).optional(),
+    secondaryKeyServers: unknownOr(secondaryKeyServersSchema).optional(),
+    createRemoveTimeout: unknownOr(createRemoveTimeoutSchema).optional(),
     password: unknownOr(
       stringSchema().min(1, { error: "must not be empty; omit password to leave it unset" }),
     ).optional(),
     adopt: unknownOr(z.boolean({ error: messages.boolean })).optional(),
     profile: unknownOr(trimmedNameSchema()).optional(),
   })
+  .superRefine((v, ctx) => {
+    // The other primaries of the key manager are not known here: ONTAP's 65538502 is explained at create.
+    for (const issue of secondaryIssues(v.server, v.secondaryKeyServers))
+      addIssue(ctx, issue.message, issue.path);
+  })
   .transform((v): CheckedKeyServerInputs => ({
     keyManager: v.keyManager,
     server: v.server,
     timeout: v.timeout ?? DEFAULT_SERVER_TIMEOUT,
     username: v.username ?? DEFAULT_SERVER_USERNAME,
+    ...(isUnknown(v.secondaryKeyServers)
+      ? { secondaryKeyServers: v.secondaryKeyServers }
+      : withSecondaries({}, v.secondaryKeyServers)),
+    ...(v.createRemoveTimeout !== undefined ? { createRemoveTimeout: v.createRemoveTimeout } : {}),
     ...(v.password !== undefined ? { password: v.password } : {}),
     adopt: v.adopt ?? false,
     ...(v.profile !== undefined ? { profile: v.profile } : {}),
@@ -89,6 +110,8 @@ export const KEY_SERVER_INPUT_NAMES: ReadonlySet<string> = new Set([
   "server",
   "timeout",
   "username",
+  "secondaryKeyServers",
+  "createRemoveTimeout",
   "password",
   "adopt",
   "profile",
@@ -101,7 +124,8 @@ const KEY_SERVER_ADDRESSING: FailureAddressing = {
 
 /**
  * Validates and normalises `KeyServer` inputs (Pulumi `check`): `server` canonical `host:port`, `timeout`
- * (1-60, default 25) and `username` (default "") explicit. Unknown preview values pass; `__*` keys are dropped.
+ * (-1 to 60, default 25; the release is checked later) and `username` (default "") explicit,
+ * `secondaryKeyServers` canonical in their order (left out when empty). Unknown preview values pass; `__*` keys are dropped.
  * Failures never contain the password.
  *
  * @param _olds - the previous inputs; unused.
@@ -161,9 +185,11 @@ export function readKeyServer(
 ): { outputs: KeyServerOutputs; inputs: KeyServerInputs } {
   const outputs: KeyServerOutputs = {
     keyManager: keyManagerUuid.toLowerCase(),
-    server: canonicalServerAddress(record.server),
-    timeout: record.timeout ?? DEFAULT_SERVER_TIMEOUT,
-    username: record.username ?? DEFAULT_SERVER_USERNAME,
+    ...serverSettingsFromRecord(record),
+    // Managed only when the program sets it: ONTAP's value then (the previous one if the record lacks it).
+    ...(previous?.createRemoveTimeout !== undefined
+      ? { createRemoveTimeout: record.create_remove_timeout ?? previous.createRemoveTimeout }
+      : {}),
     ...(previous?.password !== undefined ? { password: previous.password } : {}),
     adopt: previous?.adopt ?? false,
     ...(previous?.profile !== undefined ? { profile: previous.profile } : {}),
@@ -197,6 +223,8 @@ const keyServerOutputsSchema = z.object({
   server: z.string().min(1),
   timeout: z.number(),
   username: z.string(),
+  secondaryKeyServers: z.array(z.string()).optional(),
+  createRemoveTimeout: z.number().optional(),
   password: z.string().optional(),
   adopt: z.boolean().default(false),
   profile: z.string().optional(),

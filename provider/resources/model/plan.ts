@@ -26,6 +26,8 @@ import {
   MAX_KEY_SERVERS,
   compareServerAddresses,
   hasDefaultServerSettings,
+  sameSecondaries,
+  secondariesOf,
   type KeyServerSettings,
 } from "./servers";
 
@@ -117,6 +119,10 @@ export interface PatchServerStep {
   readonly timeout?: number;
   /** New username; absent when unchanged. */
   readonly username?: string;
+  /** New complete list of secondary key servers, in order (`[]` removes them); absent when unchanged. */
+  readonly secondaryKeyServers?: readonly string[];
+  /** New create/remove timeout; absent when unchanged or not managed. */
+  readonly createRemoveTimeout?: number;
 }
 
 /** Rotate the onboard passphrase (PATCH with existing and new passphrase, taken from old and new inputs). */
@@ -177,16 +183,40 @@ function toAdd(server: KeyServerSettings): ServerToAdd {
 
 function settingsPatch(
   server: KeyServerSettings,
-  from: Pick<KeyServerSettings, "timeout" | "username">,
+  from: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout">,
 ): PatchServerStep | undefined {
   const timeoutChanged = server.timeout !== from.timeout;
   const usernameChanged = server.username !== from.username;
-  if (!timeoutChanged && !usernameChanged) return undefined;
+  const secondariesChanged = !sameSecondaries(server.secondaryKeyServers, from.secondaryKeyServers);
+  const crtChanged = createRemoveTimeoutChanged(server, from);
+  if (!timeoutChanged && !usernameChanged && !secondariesChanged && !crtChanged) return undefined;
   return {
     kind: "patchServer",
     server: server.server,
     ...(timeoutChanged ? { timeout: server.timeout } : {}),
     ...(usernameChanged ? { username: server.username } : {}),
+    ...(secondariesChanged ? { secondaryKeyServers: [...secondariesOf(server)] } : {}),
+    ...(crtChanged ? { createRemoveTimeout: server.createRemoveTimeout } : {}),
+  };
+}
+
+/** A managed create/remove timeout that differs from what ONTAP holds (unmanaged ones are never sent). */
+function createRemoveTimeoutChanged(
+  desired: Pick<KeyServerSettings, "createRemoveTimeout">,
+  current: Pick<KeyServerSettings, "createRemoveTimeout">,
+): boolean {
+  return (
+    desired.createRemoveTimeout !== undefined && desired.createRemoveTimeout !== current.createRemoveTimeout
+  );
+}
+
+/** The key-server PATCH of a `patchServer` step (what `updateKeyServer` sends). */
+export function serverPatchOf(step: PatchServerStep): KeyServerPatch {
+  return {
+    ...(step.timeout !== undefined ? { timeout: step.timeout } : {}),
+    ...(step.username !== undefined ? { username: step.username } : {}),
+    ...(step.secondaryKeyServers !== undefined ? { secondaryKeyServers: step.secondaryKeyServers } : {}),
+    ...(step.createRemoveTimeout !== undefined ? { createRemoveTimeout: step.createRemoveTimeout } : {}),
   };
 }
 
@@ -401,18 +431,27 @@ export function planKeyServerCreate(
 }
 
 /**
- * The PATCH that brings a key server from `current` (ONTAP's timeout/username) to `desired`; `undefined` when
- * nothing changes. The password is sent when it differs from `previousPassword` (ONTAP never returns it); a
- * removed password is not sent (ONTAP cannot unset it).
+ * The PATCH that brings a key server from `current` (ONTAP's timeout, username and secondary servers) to
+ * `desired`; `undefined` when nothing changes. The password is sent when it differs from `previousPassword`
+ * (ONTAP never returns it); a removed password is not sent (ONTAP cannot unset it). Secondary servers are sent
+ * as the whole list, in order, when it differs in any way (`[]` to remove them).
  */
 export function planKeyServerUpdate(
-  current: Pick<KeyServerSettings, "timeout" | "username">,
-  desired: Pick<KeyServerSettings, "timeout" | "username"> & { readonly password?: string },
+  current: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout">,
+  desired: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout"> & {
+    readonly password?: string;
+  },
   previousPassword: string | undefined,
 ): KeyServerPatch | undefined {
   const patch: KeyServerPatch = {
     ...(desired.timeout !== current.timeout ? { timeout: desired.timeout } : {}),
     ...(desired.username !== current.username ? { username: desired.username } : {}),
+    ...(!sameSecondaries(desired.secondaryKeyServers, current.secondaryKeyServers)
+      ? { secondaryKeyServers: [...secondariesOf(desired)] }
+      : {}),
+    ...(createRemoveTimeoutChanged(desired, current)
+      ? { createRemoveTimeout: desired.createRemoveTimeout }
+      : {}),
     ...(desired.password !== undefined && desired.password !== previousPassword
       ? { password: desired.password }
       : {}),

@@ -23,14 +23,26 @@ import { isUnknown } from "./unknown";
 export const DEFAULT_KMIP_PORT = 5696;
 /** ONTAP's default key server timeout, in seconds. */
 export const DEFAULT_SERVER_TIMEOUT = 25;
-/** Smallest key server timeout ONTAP accepts, in seconds. */
-export const MIN_SERVER_TIMEOUT = 1;
+/**
+ * Smallest key server timeout ONTAP accepts, in seconds: -1 (wait indefinitely) and 0 (do not wait) from 9.14
+ * on, 1 before (see {@link MIN_SERVER_TIMEOUT_BEFORE_914}); the provider gates the release.
+ */
+export const MIN_SERVER_TIMEOUT = -1;
+/** Largest key server create/remove timeout ONTAP accepts, in seconds (the same -1 to 60 as `timeout`). */
+export const MAX_CREATE_REMOVE_TIMEOUT = 60;
+/** Smallest key server timeout releases before 9.14 accept, in seconds. */
+export const MIN_SERVER_TIMEOUT_BEFORE_914 = 1;
 /** Largest key server timeout ONTAP accepts, in seconds. */
 export const MAX_SERVER_TIMEOUT = 60;
 /** ONTAP's default key server username (none). */
 export const DEFAULT_SERVER_USERNAME = "";
 /** ONTAP allows at most this many key servers per key manager. */
 export const MAX_KEY_SERVERS = 4;
+/**
+ * Secondary key servers per primary: "a clustered key server is comprised of one primary key server and up to
+ * three secondary key servers" (NetApp knowledge base; ONTAP refuses more with 65537400).
+ */
+export const MAX_SECONDARY_KEY_SERVERS = 3;
 
 /** The outcome of parsing user or ONTAP text: a value, or a reason that never repeats secret input. */
 export type ParseResult<T> =
@@ -56,6 +68,96 @@ export interface KeyServerSettings {
   readonly timeout: number;
   /** KMIP username; `""` for none. */
   readonly username: string;
+  /**
+   * Secondary key servers (clustered KMIP, ONTAP 9.11.1+), canonical `host:port`, in the order ONTAP tries them
+   * after the primary. Absent when there are none: absent and `[]` are the same setting, and leaving it out keeps
+   * the state of programs that do not use them as it was.
+   */
+  readonly secondaryKeyServers?: string[];
+  /**
+   * Seconds ONTAP waits for the server in key create and remove operations, -1 (indefinitely) to 60 (0: does not
+   * wait); ONTAP 9.14+. Absent: not managed (ONTAP keeps its value, which is then neither sent nor compared; the
+   * reference documents no default).
+   */
+  readonly createRemoveTimeout?: number;
+}
+
+/** A server's secondary key servers, `[]` when none. */
+export function secondariesOf(server: Pick<KeyServerSettings, "secondaryKeyServers">): readonly string[] {
+  return server.secondaryKeyServers ?? [];
+}
+
+/**
+ * Whether two lists of secondary key servers are the same setting. Order counts: ONTAP keeps the list as given
+ * and tries the secondaries in that order when the primary does not answer.
+ */
+export function sameSecondaries(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((s, i) => s === y[i]);
+}
+
+/**
+ * The secondary key servers ONTAP reports, canonical and in its order: a key-server record has an array, a
+ * key-manager record one comma-separated string. `undefined` when there are none.
+ */
+export function secondariesFromRecord(raw: string | readonly string[] | undefined): string[] | undefined {
+  const list = (typeof raw === "string" ? raw.split(",") : (raw ?? []))
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map(canonicalServerAddress);
+  return list.length > 0 ? list : undefined;
+}
+
+/** Settings with `secondaryKeyServers` left out when empty (the canonical form). */
+export function withSecondaries<T extends object>(
+  settings: T,
+  secondaries: readonly string[] | undefined,
+): T & { secondaryKeyServers?: string[] } {
+  return secondaries && secondaries.length > 0
+    ? { ...settings, secondaryKeyServers: [...secondaries] }
+    : settings;
+}
+
+/**
+ * Why a server's secondary list cannot be what ONTAP accepts, with the code ONTAP would answer; empty when it
+ * can. `otherPrimaries` are the other primary servers of the same key manager, when known.
+ */
+export function secondaryProblems(
+  primary: string,
+  secondaries: readonly string[],
+  otherPrimaries: readonly string[] = [],
+): { readonly index?: number; readonly reason: string }[] {
+  const problems: { index?: number; reason: string }[] = [];
+  if (secondaries.length > MAX_SECONDARY_KEY_SERVERS) {
+    problems.push({
+      reason:
+        `must list at most ${MAX_SECONDARY_KEY_SERVERS} secondary key servers per primary (ONTAP refuses more ` +
+        `with 65537400)`,
+    });
+  }
+  const first = new Map<string, number>();
+  secondaries.forEach((s, i) => {
+    if (s === primary) {
+      problems.push({
+        index: i,
+        reason: `is the primary key server itself (${s}; ONTAP refuses it with 65538407)`,
+      });
+    } else if (otherPrimaries.includes(s)) {
+      problems.push({
+        index: i,
+        reason: `is another primary key server of this key manager (${s}; ONTAP refuses it with 65538502)`,
+      });
+    }
+    const at = first.get(s);
+    if (at === undefined) first.set(s, i);
+    else
+      problems.push({
+        index: i,
+        reason: `is the same secondary key server as entry [${at}] (${s}; ONTAP refuses duplicates with 65538408)`,
+      });
+  });
+  return problems;
 }
 
 const IPV4_OCTET = /^(0|[1-9]\d{0,2})$/;
@@ -271,7 +373,46 @@ export function sortServerEntries<T extends { readonly server: string } | string
   return [...known, ...unknown];
 }
 
-/** True when a server's timeout and username are ONTAP's defaults (so a create needs no follow-up PATCH). */
-export function hasDefaultServerSettings(server: Pick<KeyServerSettings, "timeout" | "username">): boolean {
-  return server.timeout === DEFAULT_SERVER_TIMEOUT && server.username === DEFAULT_SERVER_USERNAME;
+/**
+ * True when a server's timeout, username and secondary servers are ONTAP's defaults (so a create needs no
+ * follow-up PATCH).
+ */
+export function hasDefaultServerSettings(
+  server: Pick<KeyServerSettings, "timeout" | "username" | "secondaryKeyServers" | "createRemoveTimeout">,
+): boolean {
+  return (
+    server.timeout === DEFAULT_SERVER_TIMEOUT &&
+    server.username === DEFAULT_SERVER_USERNAME &&
+    secondariesOf(server).length === 0 &&
+    server.createRemoveTimeout === undefined
+  );
+}
+
+/**
+ * `server` with the `createRemoveTimeout` the previous settings of the same server held, if any: it is managed
+ * only when the program sets it, and a key-manager record does not report it.
+ */
+export function carryCreateRemoveTimeout(
+  server: KeyServerSettings,
+  previous: readonly KeyServerSettings[] | undefined,
+): KeyServerSettings {
+  const before = previous?.find((p) => p.server === server.server)?.createRemoveTimeout;
+  return before === undefined ? server : { ...server, createRemoveTimeout: before };
+}
+
+/** A key server's settings as ONTAP reports them (key-server or key-manager record), defaults made explicit. */
+export function serverSettingsFromRecord(record: {
+  readonly server: string;
+  readonly timeout?: number;
+  readonly username?: string;
+  readonly secondary_key_servers?: string | readonly string[];
+}): KeyServerSettings {
+  return withSecondaries(
+    {
+      server: canonicalServerAddress(record.server),
+      timeout: record.timeout ?? DEFAULT_SERVER_TIMEOUT,
+      username: record.username ?? DEFAULT_SERVER_USERNAME,
+    },
+    secondariesFromRecord(record.secondary_key_servers),
+  );
 }

@@ -243,11 +243,12 @@ describe("checkKeyManager: rules", () => {
       },
     ],
     [
-      "timeout 0",
-      { external: { ...external, servers: ["a", "b", { server: "c", timeout: 0 }] } },
+      "timeout -2",
+      { external: { ...external, servers: ["a", "b", { server: "c", timeout: -2 }] } },
       {
         property: "",
-        reason: "external.servers[2].timeout: must be an integer from 1 to 60 (seconds) (value: 0)",
+        reason:
+          "external.servers[2].timeout: must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later) (value: -2)",
       },
     ],
     [
@@ -255,7 +256,8 @@ describe("checkKeyManager: rules", () => {
       { external: { ...external, servers: [{ server: "c", timeout: 61 }] } },
       {
         property: "",
-        reason: "external.servers[0].timeout: must be an integer from 1 to 60 (seconds) (value: 61)",
+        reason:
+          "external.servers[0].timeout: must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later) (value: 61)",
       },
     ],
     [
@@ -263,7 +265,8 @@ describe("checkKeyManager: rules", () => {
       { external: { ...external, servers: [{ server: "c", timeout: 2.5 }] } },
       {
         property: "",
-        reason: "external.servers[0].timeout: must be an integer from 1 to 60 (seconds) (value: 2.5)",
+        reason:
+          "external.servers[0].timeout: must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later) (value: 2.5)",
       },
     ],
     [
@@ -271,7 +274,8 @@ describe("checkKeyManager: rules", () => {
       { external: { ...external, servers: [{ server: "c", timeout: "30" }] } },
       {
         property: "",
-        reason: 'external.servers[0].timeout: must be an integer from 1 to 60 (seconds) (value: "30")',
+        reason:
+          'external.servers[0].timeout: must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later) (value: "30")',
       },
     ],
     [
@@ -337,7 +341,7 @@ describe("checkKeyManager: rules", () => {
   test("reports every independent failure at once", () => {
     const found = failures({
       svm: "",
-      external: { clientCertificate: "", serverCaCertificates: [], servers: [{ server: "a", timeout: 0 }] },
+      external: { clientCertificate: "", serverCaCertificates: [], servers: [{ server: "a", timeout: -2 }] },
     });
     expect(found.map((f) => f.property || f.reason.split(":")[0]).sort()).toEqual([
       "external.clientCertificate",

@@ -80,9 +80,13 @@ describe("checkKeyServer", () => {
       { property: "server", reason: expect.stringContaining("[fd00::1]:5696") as string },
     ],
     [
-      "timeout 0",
-      { keyManager: KM, server: "a", timeout: 0 },
-      { property: "timeout", reason: "must be an integer from 1 to 60 (seconds)" },
+      "timeout -2",
+      { keyManager: KM, server: "a", timeout: -2 },
+      {
+        property: "timeout",
+        reason:
+          "must be an integer from -1 to 60 (seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later)",
+      },
     ],
     [
       "username not a string",
