@@ -37,16 +37,28 @@ const external = (servers: unknown[]) => ({
   servers,
 });
 
+/**
+ * Failures with their path as `property`: a nested path is not one the engine resolves, so check names it at the
+ * start of the reason instead (`external.servers[0].timeout: must be ... (value: 99)`) and leaves `property` empty.
+ */
+function located(failures: readonly { property: string; reason: string }[]) {
+  return failures.map((f) => {
+    if (f.property !== "") return f;
+    const at = f.reason.indexOf(": ");
+    return { property: f.reason.slice(0, at), reason: f.reason.slice(at + 2) };
+  });
+}
+
 function kmFailures(news: unknown) {
   const result = checkKeyManager({}, news);
   expect(result.valid).toBe(false);
-  return result.failures;
+  return located(result.failures);
 }
 
 function ksFailures(news: unknown) {
   const result = checkKeyServer({}, news);
   expect(result.valid).toBe(false);
-  return result.failures;
+  return located(result.failures);
 }
 
 function ksKnown(news: unknown) {
@@ -206,7 +218,7 @@ describe("diff", () => {
         changes: true,
         replaces: [],
         deleteBeforeReplace: true,
-        updates: ["external.servers"],
+        updates: ['external.servers["10.0.0.1:5696"]'],
       });
     }
   });
@@ -316,7 +328,7 @@ describe("reads", () => {
       "10.0.0.9:5697",
     ]);
     expect(diffKeyManager(outputs, checked({ external: external(["10.0.0.1"]) })).updates).toEqual([
-      "external.servers",
+      'external.servers["10.0.0.1:5696"]',
     ]);
     expect(outputs.uuid).toBe(KM_UUID);
   });
