@@ -157,8 +157,8 @@ describe("preview text of a KeyManager (ONTAP 9.13, examples/quickstart)", () =>
         (err: unknown) => String(err),
       );
       expect(failed).toContain(
-        "resource 'key-manager' has a problem: external.servers[1].timeout: must be an integer from 1 to 60 " +
-          "(seconds) (value: 99)",
+        "resource 'key-manager' has a problem: external.servers[1].timeout: must be an integer from -1 to 60 " +
+          "(seconds; -1 waits indefinitely and 0 does not wait, both need ONTAP 9.14 or later) (value: 99)",
       );
       expect(failed).not.toContain("<nil>");
       await stack.setConfig(serversConfig(SERVERS));

@@ -643,6 +643,26 @@ function serverConnectivity(raw: NonNullable<RecordConnectivity>): KeyServerConn
 }
 
 /**
+ * Connectivity of the servers this resource manages: the servers of the previous outputs (all reported ones when
+ * there are none, e.g. a lookup by id). A server added or removed outside Pulumi is drift, which the refresh shows
+ * once, in `external.servers`; reporting its connectivity too would repeat the same change in ten more lines of
+ * the preview a reviewer reads. So a server added out of band gets no entry, and a managed server ONTAP no longer
+ * lists keeps its last report until the `up` that puts it back and the refresh after it.
+ */
+export function managedConnectivity(health: KeyManagerHealth, previous?: KeyManagerOutputs): KeyManagerHealth {
+  const managed = previous?.external?.servers.map((s) => s.server);
+  if (managed === undefined) return health;
+  const connectivity = Object.fromEntries(
+    managed.flatMap((server) => {
+      const report = health.connectivity?.[server] ?? previous?.connectivity?.[server];
+      return report !== undefined ? [[server, report] as const] : [];
+    }),
+  );
+  const { connectivity: _reported, ...rest } = health;
+  return Object.keys(connectivity).length > 0 ? { ...rest, connectivity } : rest;
+}
+
+/**
  * Health from a key-manager record read with the health fields: `status` and each server's `connectivity` (keyed
  * by canonical address), where the record has them. `keysMissingOnNodes` comes from the per-node key listings.
  */
@@ -836,10 +856,13 @@ export function readKeyManager(
       ? { leftoverConfigurations: [...previous.leftoverConfigurations] }
       : {}),
     ...healthOutputs(
-      healthFromRecord(
-        record,
-        // Not listed in this read: what the previous state knew (a read without the listings, after a failure).
-        keysMissingOnNodes ?? previous?.keysMissingOnNodes,
+      managedConnectivity(
+        healthFromRecord(
+          record,
+          // Not listed in this read: what the previous state knew (a read without the listings, after a failure).
+          keysMissingOnNodes ?? previous?.keysMissingOnNodes,
+        ),
+        previous,
       ),
       mode === "onboard",
     ),

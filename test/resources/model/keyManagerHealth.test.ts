@@ -185,3 +185,44 @@ describe("health through create, update and stored state", () => {
     expect(parseKeyManagerOutputs(missing)).toEqual(missing);
   });
 });
+
+describe("readKeyManager: connectivity of the managed servers only", () => {
+  const previous = (): KeyManagerOutputs => ({
+    ...outputsAfterCreate({ external }),
+    connectivity: {
+      "kms1:5696": { clusterAvailability: true, nodeStates: [] },
+      "kms2:5696": { clusterAvailability: true, nodeStates: [] },
+    },
+  });
+
+  test("a server added out of band gets no entry: the refresh shows it once, in external.servers", () => {
+    const record = externalRecord();
+    const rogue = { server: "10.66.66.66:5696", timeout: 25, username: "", connectivity: reachable };
+    const drifted = {
+      ...record,
+      external: { ...record.external, servers: [...record.external!.servers!, rogue] },
+    };
+    const { outputs } = readKeyManager(drifted, previous());
+    expect(outputs.external?.servers.map((s) => s.server)).toContain("10.66.66.66:5696");
+    expect(Object.keys(outputs.connectivity ?? {})).toEqual(["kms1:5696", "kms2:5696"]);
+    expect(outputs.connectivity?.["kms2:5696"]?.clusterAvailability).toBe(false);
+  });
+
+  test("a managed server ONTAP no longer lists keeps its last report", () => {
+    const record = externalRecord();
+    const removed = {
+      ...record,
+      external: { ...record.external, servers: record.external!.servers!.slice(0, 1) },
+    };
+    const { outputs } = readKeyManager(removed, previous());
+    expect(outputs.external?.servers.map((s) => s.server)).toEqual(["kms1:5696"]);
+    expect(outputs.connectivity?.["kms2:5696"]).toEqual({ clusterAvailability: true, nodeStates: [] });
+  });
+
+  test("without previous outputs (a lookup by id) every reported server", () => {
+    expect(Object.keys(readKeyManager(externalRecord(), undefined).outputs.connectivity ?? {})).toEqual([
+      "kms1:5696",
+      "kms2:5696",
+    ]);
+  });
+});
