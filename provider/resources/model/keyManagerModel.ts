@@ -649,7 +649,10 @@ function serverConnectivity(raw: NonNullable<RecordConnectivity>): KeyServerConn
  * the preview a reviewer reads. So a server added out of band gets no entry, and a managed server ONTAP no longer
  * lists keeps its last report until the `up` that puts it back and the refresh after it.
  */
-export function managedConnectivity(health: KeyManagerHealth, previous?: KeyManagerOutputs): KeyManagerHealth {
+export function managedConnectivity(
+  health: KeyManagerHealth,
+  previous?: KeyManagerOutputs,
+): KeyManagerHealth {
   const managed = previous?.external?.servers.map((s) => s.server);
   if (managed === undefined) return health;
   const connectivity = Object.fromEntries(
