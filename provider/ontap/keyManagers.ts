@@ -14,6 +14,7 @@ import { FEATURES, versionAtLeast } from "./cluster";
 import { OntapBadResponseError, type OntapResponseIssue } from "./errors";
 import { apiPath, pathSegment } from "./paths";
 import { registerSecret } from "./redact";
+import { keyServerConnectivitySchema } from "./connectivity";
 
 /** The key-managers collection. */
 export const KEY_MANAGERS_PATH = "/security/key-managers";
@@ -67,19 +68,6 @@ export const KEY_MANAGER_HEALTH_FIELDS = [
   "external.servers.connectivity",
 ] as const;
 
-/** A key server's `connectivity` inside a key-manager record (9.7 on, expensive), as in a key-server record. */
-export const keyManagerServerConnectivitySchema = z.looseObject({
-  cluster_availability: z.boolean().optional(),
-  node_states: z
-    .array(
-      z.looseObject({
-        node: z.looseObject({ name: z.string().optional(), uuid: z.string().optional() }).optional(),
-        state: z.string().optional(),
-      }),
-    )
-    .optional(),
-});
-
 const certRefSchema = z.looseObject({ uuid: z.string(), name: z.string().optional() });
 
 /** A key server as it appears inside a key-manager record. */
@@ -87,7 +75,7 @@ export const keyManagerServerSchema = z.looseObject({
   server: z.string(),
   timeout: z.number().int().optional(),
   username: z.string().optional(),
-  connectivity: keyManagerServerConnectivitySchema.optional(),
+  connectivity: keyServerConnectivitySchema.optional(),
   /** 9.11.1+: one comma-separated string here (an array in a key-server record); either is accepted. */
   secondary_key_servers: z.union([z.string(), z.array(z.string())]).optional(),
 });

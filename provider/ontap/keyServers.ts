@@ -14,25 +14,12 @@ import { keyManagerPath } from "./keyManagers";
 import { pathSegment } from "./paths";
 import { FEATURES, versionAtLeast } from "./cluster";
 import { registerSecret } from "./redact";
+import { keyServerConnectivitySchema } from "./connectivity";
 
 /** Fields asked for; every release has them. */
 export const KEY_SERVER_FIELDS = ["uuid", "server", "timeout", "username"] as const;
 
-/**
- * `connectivity` of a key server (9.7 on, expensive: only when named in `fields`): whether the whole cluster
- * reaches it, and per-node states (9.7 lists only nodes that are not `available`).
- */
-export const keyServerConnectivitySchema = z.looseObject({
-  cluster_availability: z.boolean().optional(),
-  node_states: z
-    .array(
-      z.looseObject({
-        node: z.looseObject({ name: z.string().optional(), uuid: z.string().optional() }).optional(),
-        state: z.string().optional(),
-      }),
-    )
-    .optional(),
-});
+export { keyServerConnectivitySchema } from "./connectivity";
 
 /** Schema of a key-server record; other fields are kept. */
 export const keyServerRecordSchema = z.looseObject({

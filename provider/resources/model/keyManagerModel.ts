@@ -65,7 +65,7 @@ import {
   withSecondaries,
 } from "./servers";
 import { type MaybeUnknown, UNKNOWN, containsUnknown, isUnknown } from "./unknown";
-import type { KeyServerConnectivity } from "./keyServerModel";
+import { type KeyServerConnectivity, connectivityFromRecord } from "./connectivity";
 
 export type { ServerManagement } from "./plan";
 
@@ -626,22 +626,6 @@ export function needsOnboardSync(previous: KeyManagerOutputs, inputs: KeyManager
   );
 }
 
-type RecordConnectivity = NonNullable<
-  NonNullable<KeyManagerRecord["external"]>["servers"]
->[number]["connectivity"];
-
-/** A server's connectivity in output form, as `KeyServer` reports it (nodes sorted by name). */
-function serverConnectivity(raw: NonNullable<RecordConnectivity>): KeyServerConnectivity {
-  // Not keyServerModel's connectivityOutput: that module imports this one, and a cycle would load it half-built.
-  const nodeStates = (raw.node_states ?? [])
-    .map((n) => ({ node: n.node?.name ?? n.node?.uuid ?? "", state: n.state ?? "unknown" }))
-    .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  return {
-    ...(raw.cluster_availability !== undefined ? { clusterAvailability: raw.cluster_availability } : {}),
-    nodeStates,
-  };
-}
-
 /**
  * Connectivity of the servers this resource manages: the servers of the previous outputs (all reported ones when
  * there are none, e.g. a lookup by id). A server added or removed outside Pulumi is drift, which the refresh shows
@@ -678,7 +662,7 @@ export function healthFromRecord(record: KeyManagerRecord, keysMissingOnNodes?: 
   const connectivity =
     reported.length > 0
       ? Object.fromEntries(
-          reported.map((s) => [canonicalServerAddress(s.server), serverConnectivity(s.connectivity!)]),
+          reported.map((s) => [canonicalServerAddress(s.server), connectivityFromRecord(s.connectivity!)]),
         )
       : undefined;
   return {

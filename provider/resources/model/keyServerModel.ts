@@ -29,6 +29,7 @@ import {
   unknownOr,
 } from "./check";
 import { isUuid } from "./certificates";
+import { type KeyServerConnectivity, connectivityFromRecord } from "./connectivity";
 import {
   createRemoveTimeoutSchema,
   secondaryIssues,
@@ -239,13 +240,7 @@ export function parseKeyServerOutputs(state: unknown): KeyServerOutputs {
   return parseStoredOutputs("KeyServer", keyServerOutputsSchema, state);
 }
 
-/** A key server's connectivity as ONTAP last reported it (9.7 and later), in output form. */
-export interface KeyServerConnectivity {
-  /** Whether every node of the cluster reaches the server; absent when ONTAP did not say. */
-  clusterAvailability?: boolean;
-  /** Per-node states, sorted by node (9.7 lists only nodes whose state is not `available`). */
-  nodeStates: { node: string; state: string }[];
-}
+export type { KeyServerConnectivity } from "./connectivity";
 
 /** Outputs of a `KeyServer`: its normalised inputs, plus connectivity where the release reports it. */
 export type KeyServerState = KeyServerOutputs & { connectivity?: KeyServerConnectivity };
@@ -308,15 +303,7 @@ export function passwordRemovalFailures(olds: unknown, news: CheckedKeyServerInp
 export function connectivityOutput(
   record: Pick<KeyServerRecord, "connectivity">,
 ): KeyServerConnectivity | undefined {
-  const raw = record.connectivity;
-  if (!raw) return undefined;
-  const nodeStates = (raw.node_states ?? [])
-    .map((n) => ({ node: n.node?.name ?? n.node?.uuid ?? "", state: n.state ?? "unknown" }))
-    .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  return {
-    ...(raw.cluster_availability !== undefined ? { clusterAvailability: raw.cluster_availability } : {}),
-    nodeStates,
-  };
+  return record.connectivity ? connectivityFromRecord(record.connectivity) : undefined;
 }
 
 /** The connectivity recorded in previous outputs, if any (kept by updates, which do not read it). */
